@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { externalId, hubId, instant, languageTag, partyId, personName } from '../common/common.contract.js';
+import { emailContact, phoneContact, phoneContactInput, postalAddress } from './contact-point.contract.js';
+import { vehicle } from './vehicle.contract.js';
+
+export const customerKinds = ['person', 'company'] as const;
+export const customerKind = z.enum(customerKinds);
+export type CustomerKind = z.infer<typeof customerKind>;
+
+/**
+ * A customer as one party knows it. Phones in national format are read in `defaultRegion`
+ * (the sending party's country unless a contact point names its own region).
+ */
+export function customerRecordInput(defaultRegion?: CountryCode) {
+  return z
+    .object({
+      externalId,
+      kind: customerKind.default('person'),
+      givenName: personName.optional(),
+      familyName: personName.optional(),
+      companyName: personName.optional(),
+      preferredLanguage: languageTag.optional(),
+      phones: z.array(phoneContactInput(defaultRegion)).max(20).default([]),
+      emails: z.array(emailContact).max(20).default([]),
+      addresses: z.array(postalAddress).max(10).default([]),
+      vehicles: z.array(vehicle).max(100).default([]),
+    })
+    .superRefine((value, ctx) => {
+      if (value.kind === 'person' && !value.familyName) {
+        ctx.addIssue({ code: 'custom', path: ['familyName'], message: 'is required for a person' });
+      }
+      if (value.kind === 'company' && !value.companyName) {
+        ctx.addIssue({ code: 'custom', path: ['companyName'], message: 'is required for a company' });
+      }
+    });
+}
+export type CustomerRecord = z.output<ReturnType<typeof customerRecordInput>>;
+export type CustomerRecordInput = z.input<ReturnType<typeof customerRecordInput>>;
+
+/** Which party said a field's current value, and when. */
+export const provenance = z.object({ party: partyId, at: z.date() });
+export type Provenance = z.infer<typeof provenance>;
+
+/** The golden record: one customer across all parties. */
+export const goldenCustomer = z.object({
+  id: hubId,
+  kind: customerKind,
+  givenName: z.string().nullable(),
+  familyName: z.string().nullable(),
+  companyName: z.string().nullable(),
+  preferredLanguage: z.string().nullable(),
+  phones: z.array(phoneContact),
+  emails: z.array(emailContact),
+  addresses: z.array(postalAddress),
+  vehicles: z.array(vehicle),
+  /** Keyed by field (`givenName`, `phone:+4930…`, `vehicle:WVW…`). */
+  provenance: z.record(z.string(), provenance),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type GoldenCustomer = z.output<typeof goldenCustomer>;
+
+/** Link from a party's own record to the golden customer. */
+export const sourceRecord = z.object({
+  party: partyId,
+  externalId,
+  customerId: hubId,
+  linkedAt: instant,
+});
+export type SourceRecord = z.output<typeof sourceRecord>;
