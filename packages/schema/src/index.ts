@@ -2,6 +2,7 @@ export * from './errors/tandem-error.js';
 export * from './errors/zod-issues.js';
 export * from './normalise/result.js';
 export * from './normalise/phone.js';
+export type { CountryCode } from 'libphonenumber-js/max';
 export * from './normalise/email.js';
 export * from './normalise/vin.js';
 export * from './normalise/name.js';

@@ -24,8 +24,21 @@ export const countryCode = z
 
 const timeZones: ReadonlySet<string> = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
 
-/** IANA time zone name (`Europe/Riga`). */
-export const timeZone = z.string().refine((value) => timeZones.has(value), { message: 'is not an IANA time zone name' });
+function isIanaTimeZone(value: string): boolean {
+  if (timeZones.has(value)) return true;
+  try {
+    // The list above holds ICU's canonical ids only; IANA links (`Etc/UTC`, `Europe/Kyiv`, which
+    // ICU still resolves to `Europe/Kiev`) are valid names too. Intl ignores case, so a mere
+    // re-casing of a canonical id (`europe/berlin`) stays rejected.
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() !== value.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/** IANA time zone name (`Europe/Riga`), canonical or a link (`Etc/UTC`). */
+export const timeZone = z.string().refine(isIanaTimeZone, { message: 'is not an IANA time zone name' });
 
 /** BCP 47 language tag, canonicalised (`de-DE`, `lv`). */
 export const languageTag = z.string().transform((value, ctx) => {

@@ -7,6 +7,7 @@ import type { Normalised } from '../normalise/result.js';
 
 export const contactLabels = ['mobile', 'home', 'work', 'other'] as const;
 export const contactLabel = z.enum(contactLabels);
+export type ContactLabel = z.infer<typeof contactLabel>;
 
 /** Adds the normaliser's reason as a zod issue on the value, or passes the canonical value on. */
 function normalisedWith<T>(normalise: (raw: string) => Normalised<T>) {

@@ -39,7 +39,7 @@ export type CustomerRecord = z.output<ReturnType<typeof customerRecordInput>>;
 export type CustomerRecordInput = z.input<ReturnType<typeof customerRecordInput>>;
 
 /** Which party said a field's current value, and when. */
-export const provenance = z.object({ party: partyId, at: z.date() });
+export const provenance = z.object({ party: partyId, at: z.iso.datetime({ offset: true }) });
 export type Provenance = z.infer<typeof provenance>;
 
 /** The golden record: one customer across all parties. */

@@ -44,8 +44,9 @@ export function decodeInboundEvent(message: Uint8Array | string | object, contex
 }
 
 function parseJson(message: Uint8Array | string): unknown {
-  const text = typeof message === 'string' ? message : new TextDecoder('utf-8', { fatal: true }).decode(message);
   try {
+    // Decoding is inside the try: bytes that are not UTF-8 are malformed too, not a crash of the consumer.
+    const text = typeof message === 'string' ? message : new TextDecoder('utf-8', { fatal: true }).decode(message);
     return JSON.parse(text);
   } catch (error) {
     throw new ValidationError([{ path: '', message: `is not valid JSON (${(error as Error).message})` }], 'MALFORMED_JSON');

@@ -20,7 +20,7 @@ const parseErrorReasons: Record<string, string> = {
  * a national format (`030 …`) is read in `defaultRegion` and is an error without one (never a guess).
  */
 export function normalisePhone(raw: string, defaultRegion?: CountryCode): Normalised<string> {
-  const text = raw.trim().replace(/^00(?=[1-9])/, '+');
+  const text = raw.trim().replace(/^00\s*(?=[1-9])/, '+');
   if (text === '') return rejected('is empty');
   const international = text.startsWith('+');
   if (!international && !defaultRegion) {

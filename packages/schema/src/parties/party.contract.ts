@@ -7,12 +7,17 @@ export type PartyKind = z.infer<typeof partyKind>;
 
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM');
+const clockPattern = /^([01]\d|2[0-3]):[0-5]\d$/;
+const clockTime = z.string().regex(clockPattern, 'must be a 24-hour time HH:MM');
 
 /** Opening window on one weekday, in the party's own time zone. */
 export const businessHours = z
   .object({ day: z.enum(weekdays), opens: clockTime, closes: clockTime })
-  .refine((hours) => hours.opens < hours.closes, { message: 'must open before it closes', path: ['closes'] });
+  // Only well-formed times compare as text; a malformed one (`9:00`) is reported on its own field.
+  .refine((hours) => !clockPattern.test(hours.opens) || !clockPattern.test(hours.closes) || hours.opens < hours.closes, {
+    message: 'must open before it closes',
+    path: ['closes'],
+  });
 export type BusinessHours = z.infer<typeof businessHours>;
 
 /** A participant in the value chain: the manufacturer, a dealer, an interaction center or another partner. */

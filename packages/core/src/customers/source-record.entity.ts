@@ -1,0 +1,17 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { CustomerEntity } from './customer.entity.js';
+
+/** A party's own record (party, external id) linked to the golden customer. */
+export const SourceRecordEntity = defineEntity({
+  name: 'SourceRecord',
+  tableName: 'source_record',
+  properties: {
+    party: p.string().length(63).primary(),
+    externalId: p.string().length(200).primary(),
+    customer: () => p.manyToOne(CustomerEntity).mapToPk().deleteRule('cascade').index('source_record_customer_idx'),
+    linkedAt: p.datetime(),
+    /** Soft deletion by the source (`contact.deleted`): the link stays for audit, the party no longer claims the customer. */
+    deletedAt: p.datetime().nullable(),
+  },
+});
+export type SourceRecordRow = InferEntity<typeof SourceRecordEntity>;

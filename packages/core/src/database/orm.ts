@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MikroORM, type Options } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
+import { LibSqlDriver } from '@mikro-orm/libsql';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from './entities.js';
+import { parseDatabaseUrl, type DatabaseTarget, type Dialect } from './database-url.js';
+import { migrationsFor } from './migrations/index.js';
+
+export type Orm = MikroORM;
+export type Em = SqlEntityManager;
+
+export interface OrmOptions {
+  readonly databaseUrl: string;
+  /** Receives MikroORM's query log when set (debug level). */
+  readonly queryLogger?: (message: string) => void;
+  /** PostgreSQL pool size per process. */
+  readonly poolSize?: number;
+}
+
+export function ormConfig(target: DatabaseTarget, options: Omit<OrmOptions, 'databaseUrl'> = {}): Options {
+  const common = {
+    entities,
+    dbName: target.dbName,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    ignoreUndefinedInQuery: true,
+    debug: options.queryLogger ? ['query'] : false,
+    logger: options.queryLogger ?? (() => undefined),
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: migrationsFor(target.dialect),
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
+    discovery: { warnWhenNoEntities: true },
+  } satisfies Options;
+  if (target.dialect === 'sqlite') {
+    return { ...common, driver: LibSqlDriver };
+  }
+  return {
+    ...common,
+    driver: PostgreSqlDriver,
+    clientUrl: `${target.clientUrl?.replace(/\/$/, '')}/${encodeURIComponent(target.dbName)}`,
+    pool: { min: 0, max: options.poolSize ?? 10 },
+  };
+}
+
+/** Opens the hub's database (creating the SQLite folder if needed). Call `migrate` before use. */
+export async function openOrm(options: OrmOptions): Promise<Orm> {
+  const target = parseDatabaseUrl(options.databaseUrl);
+  if (target.dialect === 'sqlite' && target.dbName !== ':memory:') {
+    mkdirSync(dirname(target.dbName), { recursive: true });
+  }
+  const orm = await MikroORM.init(ormConfig(target, options));
+  if (target.dialect === 'sqlite') await tuneSqlite(orm);
+  return orm;
+}
+
+/** WAL lets readers (GraphQL) run while the ingest writes; NORMAL sync is durable in WAL mode except on power loss. */
+async function tuneSqlite(orm: Orm): Promise<void> {
+  const connection = orm.em.getConnection();
+  await connection.execute('pragma journal_mode = wal');
+  await connection.execute('pragma synchronous = normal');
+  await connection.execute('pragma foreign_keys = on');
+  await connection.execute('pragma busy_timeout = 5000');
+}
+
+export function dialectOf(orm: Orm): Dialect {
+  return orm.config.get('driver') === PostgreSqlDriver ? 'postgresql' : 'sqlite';
+}
+
+/** Applies every pending committed migration. */
+export async function migrate(orm: Orm): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((migration) => migration.name);
+}

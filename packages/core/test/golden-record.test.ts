@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerRecordInput, parseOrThrow, type CustomerRecordInput } from '@tandem/schema';
+import {
+  AccessScope,
+  applyCustomerRecord,
+  DeterministicIdentityResolver,
+  grantSharing,
+  loadCustomerViews,
+  loadTimeline,
+  recordActivity,
+  searchCustomers,
+  upsertParty,
+  type Em,
+  type Orm,
+} from '@tandem/core';
+import { openTestOrm, testDialects } from '../../../tests/support/database.js';
+
+const resolver = new DeterministicIdentityResolver();
+
+describe.each(testDialects())('golden record on %s', (dialect) => {
+  let orm: Orm;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ orm, close } = await openTestOrm(dialect));
+    const em = orm.em.fork() as Em;
+    await upsertParty(em, { id: 'oem', kind: 'manufacturer', name: 'Nordwagen AG', country: 'DE', timeZone: 'Europe/Berlin', brands: ['Nordwagen'] });
+    await upsertParty(em, { id: 'dealer-riga', kind: 'dealer', name: 'Auto Rīga SIA', country: 'LV', timeZone: 'Europe/Riga' });
+    await upsertParty(em, { id: 'dealer-aarhus', kind: 'dealer', name: 'Århus Bilcenter', country: 'DK', timeZone: 'Europe/Copenhagen' });
+    await grantSharing(em, { grantor: 'oem', grantee: 'dealer-riga', dataClasses: ['identity', 'contact', 'vehicles', 'activities'], purpose: 'service', validFrom: '2020-01-01T00:00:00Z' });
+  });
+  afterAll(() => close());
+
+  async function apply(party: string, region: 'DE' | 'LV' | 'DK', input: CustomerRecordInput, at = new Date()) {
+    const em = orm.em.fork() as Em;
+    const record = parseOrThrow(customerRecordInput(region), input);
+    const change = await em.transactional((tx) => applyCustomerRecord(tx as Em, resolver, party, record, at));
+    return change;
+  }
+
+  it('links the same person from two parties by phone and compatible name, keeping provenance', async () => {
+    const first = await apply('dealer-riga', 'LV', {
+      externalId: 'R-1', givenName: 'Jānis', familyName: 'Bērziņš', phones: [{ value: '2612 3456', label: 'mobile' }],
+      vehicles: [{ vin: 'YV1LW5545V2345678', brand: 'Nordwagen', model: 'Kometa' }],
+    }, new Date('2026-01-01T10:00:00Z'));
+    const second = await apply('oem', 'DE', {
+      externalId: 'OEM-77', givenName: 'Janis', familyName: 'Berzins', phones: [{ value: '+371 26 123 456' }], preferredLanguage: 'lv',
+    }, new Date('2026-01-02T10:00:00Z'));
+    expect(first.outcome).toBe('created');
+    expect(second).toEqual({ customerId: first.customerId, outcome: 'phone_and_name' });
+
+    const em = orm.em.fork() as Em;
+    const own = await AccessScope.load(em, { party: 'dealer-riga' });
+    const view = (await loadCustomerViews(em, own, [first.customerId])).get(first.customerId);
+    expect(view).toMatchObject({ givenName: 'Janis', familyName: 'Berzins', preferredLanguage: 'lv' });
+    expect(view?.phones).toEqual([{ value: '+37126123456', label: 'other', sourceParty: 'oem', grant: expect.objectContaining({ kind: 'agreement' }) }]);
+    expect(view?.sources).toEqual([{ party: 'dealer-riga', externalId: 'R-1' }, { party: 'oem', externalId: 'OEM-77' }]);
+  });
+
+  it('shows a party without an agreement nothing, and only the agreed data classes to a grantee', async () => {
+    const change = await apply('oem', 'DE', {
+      externalId: 'OEM-88', givenName: 'Jürgen', familyName: 'Straße', emails: [{ value: 'Juergen.Strasse@Example.de' }],
+    });
+    const em = orm.em.fork() as Em;
+    await em.transactional((tx) =>
+      recordActivity(tx as Em, 'oem', { externalId: 'L-1', customerExternalId: 'OEM-88', channel: 'letter', direction: 'outbound', occurredAt: new Date('2026-02-01T09:00:00Z'), subject: 'Recall 24V-001', content: 'Sehr geehrter Herr Straße, …' }, new Date()),
+    );
+    const aarhus = await AccessScope.load(em, { party: 'dealer-aarhus' });
+    expect((await loadCustomerViews(em, aarhus, [change.customerId])).size).toBe(0);
+    expect((await loadTimeline(em, aarhus, change.customerId, { first: 10 })).activities).toEqual([]);
+
+    const riga = await AccessScope.load(em, { party: 'dealer-riga' });
+    const [letter] = (await loadTimeline(em, riga, change.customerId, { first: 10 })).activities;
+    expect(letter).toMatchObject({ subject: 'Recall 24V-001', content: null, sourceParty: 'oem' });
+
+    const found = await searchCustomers(em, riga, 'juergen.strasse@example.de', { limit: 5 });
+    expect(found.customers.map((customer) => customer.id)).toEqual([change.customerId]);
+    expect((await searchCustomers(em, aarhus, 'juergen.strasse@example.de', { limit: 5 })).customers).toEqual([]);
+  });
+
+  it('finds customers by VIN, national-format phone and diacritics-insensitive name', async () => {
+    const em = orm.em.fork() as Em;
+    const riga = await AccessScope.load(em, { party: 'dealer-riga' });
+    const byVin = await searchCustomers(em, riga, 'yv1lw5545v2345678', { limit: 5 });
+    const byPhone = await searchCustomers(em, riga, '26 12 34 56', { region: 'LV', limit: 5 });
+    const byName = await searchCustomers(em, riga, 'Janis Berzins', { limit: 5 });
+    expect(byVin.kind).toBe('vin');
+    expect(byPhone.kind).toBe('phone');
+    expect(byName.kind).toBe('name');
+    for (const result of [byVin, byPhone, byName]) expect(result.customers).toHaveLength(1);
+  });
+});

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { ValidationError, fieldIssuesFromZod } from '@tandem/schema';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const brokerList = z
+  .string()
+  .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')).min(1, 'must list at least one host:port'));
+
+/**
+ * Every environment variable Tandem reads, with its default. `.env.example`, the README's
+ * configuration table and docker-compose.yml use exactly these names (a test checks it).
+ */
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65_535, 'must be at most 65535').default(4000),
+    DATABASE_URL: z
+      .string()
+      .regex(/^(file:|postgres(ql)?:\/\/)/, 'must start with file: (SQLite) or postgres:// (PostgreSQL)')
+      .default('file:./data/tandem.db'),
+    DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(10),
+    /** Unset: the embedded log in the database is the bus. */
+    KAFKA_BROKERS: brokerList.optional(),
+    KAFKA_CLIENT_ID: z.string().min(1).default('tandem'),
+    TANDEM_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    TANDEM_JWT_PRIVATE_KEY_FILE: z.string().optional(),
+    TANDEM_JWT_PUBLIC_KEY_FILE: z.string().optional(),
+    TANDEM_JWT_ISSUER: z.string().min(1).default('tandem'),
+    LOG_LEVEL: z.enum(logLevels).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.TANDEM_JWT_SECRET && !env.TANDEM_JWT_PUBLIC_KEY_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TANDEM_JWT_SECRET'],
+        message: 'is required in production (or TANDEM_JWT_PUBLIC_KEY_FILE)',
+      });
+    }
+    if (Boolean(env.TANDEM_JWT_PRIVATE_KEY_FILE) && !env.TANDEM_JWT_PUBLIC_KEY_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['TANDEM_JWT_PUBLIC_KEY_FILE'], message: 'is required with TANDEM_JWT_PRIVATE_KEY_FILE' });
+    }
+  }, { when: () => true }); // run even when other variables failed: one error must list every bad variable
+
+export type Config = z.output<typeof configSchema>;
+export const configVariables = Object.keys(configSchema.shape) as (keyof Config)[];
+
+/** Secrets never reach a log line. */
+export const secretVariables: ReadonlySet<keyof Config> = new Set(['TANDEM_JWT_SECRET', 'DATABASE_URL']);
+
+/** Parses the environment once; one error lists every bad variable and why. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(configVariables.map((name) => [name, emptyToUndefined(env[name])]));
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const issues = fieldIssuesFromZod(result.error).map((issue) => ({ ...issue, path: issue.path.split('.')[0] ?? '' }));
+    const error = new ValidationError(issues, 'BAD_CONFIGURATION');
+    error.message = `Invalid configuration:\n${error.issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n')}`;
+    throw error;
+  }
+  return result.data;
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** The configuration as it may be logged: secrets replaced, credentials in URLs masked. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([name, value]) => {
+      if (name === 'DATABASE_URL') return [name, String(value).replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')];
+      return [name, secretVariables.has(name as keyof Config) && value !== undefined ? '***' : value];
+    }),
+  );
+}
