@@ -5,7 +5,7 @@ import type { AccessScope, Grant } from '../sharing/access-scope.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
 import { AddressEntity, ContactPointEntity } from './contact-point.entity.js';
 import { CustomerVehicleEntity, VehicleEntity } from './vehicle.entity.js';
-import { SourceRecordEntity } from './source-record.entity.js';
+import { SourceRecordEntity, type SourceRecordRow } from './source-record.entity.js';
 import { ActivityEntity, type ActivityRow } from '../activities/activity.entity.js';
 
 /** A value with the party that supplied it and the grant under which the viewer sees it. */
@@ -91,7 +91,7 @@ export async function loadCustomerViews(em: Em, scope: AccessScope, ids: readonl
       return view ? [{ type: point.type, value: point.value, label: point.label, sourceParty: point.sourceParty, grant: view.grant }] : [];
     });
     views.set(customer.id, {
-      ...identityView(customer, scope),
+      ...identityView(customer, mine(sources), scope),
       phones: contact.filter((point) => point.type === 'phone').map(({ type: _type, ...point }) => point),
       emails: contact.filter((point) => point.type === 'email').map(({ type: _type, ...point }) => point),
       addresses: mine(addresses).flatMap((address) => {
@@ -115,14 +115,20 @@ export async function loadCustomerViews(em: Em, scope: AccessScope, ids: readonl
   return views;
 }
 
-function identityView(customer: CustomerRow, scope: AccessScope) {
-  const field = <K extends 'givenName' | 'familyName' | 'companyName' | 'preferredLanguage'>(key: K): string | null => {
-    const provenance = customer.provenance[key];
-    return provenance && scope.canSee(provenance.party, 'identity') ? (customer[key] ?? null) : null;
-  };
+const identityFields = ['givenName', 'familyName', 'companyName', 'preferredLanguage'] as const;
+
+/**
+ * Each identity field as the newest statement among the source records the viewer may see
+ * (`identity` class), so a party never sees a value only another, non-sharing party supplied.
+ */
+function identityView(customer: CustomerRow, sources: readonly SourceRecordRow[], scope: AccessScope) {
+  const visible = sources
+    .filter((source) => scope.canSee(source.party, 'identity'))
+    .sort((a, b) => Date.parse(b.identity.at) - Date.parse(a.identity.at));
+  const field = (key: (typeof identityFields)[number]): string | null => visible.find((source) => source.identity[key] !== undefined)?.identity[key] ?? null;
   return {
     id: customer.id,
-    kind: customer.kind,
+    kind: visible[0]?.identity.kind ?? customer.kind,
     givenName: field('givenName'),
     familyName: field('familyName'),
     companyName: field('companyName'),

@@ -5,7 +5,7 @@ import type { Em } from '../database/orm.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
 import { AddressEntity, ContactPointEntity } from './contact-point.entity.js';
 import { CustomerVehicleEntity, VehicleEntity } from './vehicle.entity.js';
-import { SourceRecordEntity } from './source-record.entity.js';
+import { SourceRecordEntity, type SourceIdentity } from './source-record.entity.js';
 import { recordNameKey, type IdentityResolver, type MatchRule } from './identity-resolver.js';
 
 /** How a source record reached its golden customer. */
@@ -39,10 +39,12 @@ export async function applyCustomerRecord(
     outcome = match?.rule ?? 'created';
   }
   if (!customer) customer = createCustomer(em, record, at);
+  const identity = sourceIdentity(record, at);
   if (link) {
     link.deletedAt = null;
+    if (Date.parse(link.identity.at) <= at.getTime()) link.identity = identity;
   } else {
-    em.create(SourceRecordEntity, { party, externalId: record.externalId, customer: customer.id, linkedAt: at, deletedAt: null });
+    em.create(SourceRecordEntity, { party, externalId: record.externalId, customer: customer.id, linkedAt: at, identity, deletedAt: null });
   }
   mergeIdentity(customer, party, record, at);
   await mergeContactPoints(em, customer, party, record, at);
@@ -63,6 +65,14 @@ export async function unlinkSourceRecord(em: Em, party: PartyId, externalId: str
 export async function customerOfSource(em: Em, party: PartyId, externalId: string): Promise<string | undefined> {
   const link = await em.findOne(SourceRecordEntity, { party, externalId, deletedAt: null });
   return link?.customer;
+}
+
+function sourceIdentity(record: CustomerRecord, at: Date): SourceIdentity {
+  const identity: { -readonly [K in keyof SourceIdentity]?: SourceIdentity[K] } = { kind: record.kind, at: at.toISOString() };
+  for (const field of ['givenName', 'familyName', 'companyName', 'preferredLanguage'] as const) {
+    if (record[field] !== undefined) identity[field] = record[field];
+  }
+  return identity as SourceIdentity;
 }
 
 function createCustomer(em: Em, record: CustomerRecord, at: Date): CustomerRow {

@@ -1,5 +1,17 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { CustomerKind } from '@tandem/schema';
 import { CustomerEntity } from './customer.entity.js';
+
+/** What this party last said about the customer's identity, and when: a viewer sees the newest statement it may see. */
+export interface SourceIdentity {
+  readonly kind: CustomerKind;
+  readonly givenName?: string;
+  readonly familyName?: string;
+  readonly companyName?: string;
+  readonly preferredLanguage?: string;
+  /** ISO 8601 instant of the statement. */
+  readonly at: string;
+}
 
 /** A party's own record (party, external id) linked to the golden customer. */
 export const SourceRecordEntity = defineEntity({
@@ -10,6 +22,7 @@ export const SourceRecordEntity = defineEntity({
     externalId: p.string().length(200).primary(),
     customer: () => p.manyToOne(CustomerEntity).mapToPk().deleteRule('cascade').index('source_record_customer_idx'),
     linkedAt: p.datetime(),
+    identity: p.json<SourceIdentity>(),
     /** Soft deletion by the source (`contact.deleted`): the link stays for audit, the party no longer claims the customer. */
     deletedAt: p.datetime().nullable(),
   },

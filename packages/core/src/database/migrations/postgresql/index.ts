@@ -1,6 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { Migration20261122215819 } from './Migration20261122215819.js';
+import { Migration20261122221641 } from './Migration20261122221641.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
-  { name: 'Migration20261122215819', class: Migration20261122215819 },
+  { name: 'Migration20261122221641', class: Migration20261122221641 },
 ];

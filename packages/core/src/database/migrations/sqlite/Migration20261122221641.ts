@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261122215819 extends Migration {
+export class Migration20261122221641 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table \`argumentation_aid\` (\`id\` text not null, \`brand\` text not null, \`title\` text not null, \`body\` text not null, \`language\` text not null, \`applies_to\` json not null, \`created_at\` datetime not null, primary key (\`id\`));`);
@@ -48,7 +48,7 @@ export class Migration20261122215819 extends Migration {
     this.addSql(`create index \`sharing_agreement_grantor_idx\` on \`sharing_agreement\` (\`grantor\`);`);
     this.addSql(`create index \`sharing_agreement_grantee_idx\` on \`sharing_agreement\` (\`grantee\`);`);
 
-    this.addSql(`create table \`source_record\` (\`party\` text not null, \`external_id\` text not null, \`customer_id\` text not null, \`linked_at\` datetime not null, \`deleted_at\` datetime null, constraint \`source_record_customer_id_foreign\` foreign key(\`customer_id\`) references \`customer\`(\`id\`) on delete cascade on update cascade, primary key (\`party\`, \`external_id\`));`);
+    this.addSql(`create table \`source_record\` (\`party\` text not null, \`external_id\` text not null, \`customer_id\` text not null, \`linked_at\` datetime not null, \`identity\` json not null, \`deleted_at\` datetime null, constraint \`source_record_customer_id_foreign\` foreign key(\`customer_id\`) references \`customer\`(\`id\`) on delete cascade on update cascade, primary key (\`party\`, \`external_id\`));`);
     this.addSql(`create index \`source_record_customer_idx\` on \`source_record\` (\`customer_id\`);`);
 
     this.addSql(`create table \`task\` (\`id\` text not null, \`customer_id\` text not null, \`creator\` text not null, \`external_id\` text not null, \`assignee\` text not null, \`kind\` text check (\`kind\` in ('callback', 'lead', 'service_appointment', 'complaint', 'information')) not null, \`title\` text not null, \`description\` text null, \`due_at\` datetime null, \`status\` text check (\`status\` in ('open', 'accepted', 'completed', 'rejected', 'cancelled')) not null, \`on_behalf_of\` text null, \`created_at\` datetime not null, \`updated_at\` datetime not null, constraint \`task_customer_id_foreign\` foreign key(\`customer_id\`) references \`customer\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);

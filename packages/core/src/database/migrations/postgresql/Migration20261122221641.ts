@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261122215819 extends Migration {
+export class Migration20261122221641 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table "argumentation_aid" ("id" uuid not null, "brand" varchar(80) not null, "title" varchar(200) not null, "body" text not null, "language" varchar(35) not null, "applies_to" jsonb not null, "created_at" timestamptz not null, constraint "argumentation_aid_pkey" primary key ("id"));`);
@@ -45,7 +45,7 @@ export class Migration20261122215819 extends Migration {
     this.addSql(`create index "sharing_agreement_grantor_idx" on "sharing_agreement" ("grantor");`);
     this.addSql(`create index "sharing_agreement_grantee_idx" on "sharing_agreement" ("grantee");`);
 
-    this.addSql(`create table "source_record" ("party" varchar(63) not null, "external_id" varchar(200) not null, "customer_id" uuid not null, "linked_at" timestamptz not null, "deleted_at" timestamptz null, constraint "source_record_pkey" primary key ("party", "external_id"));`);
+    this.addSql(`create table "source_record" ("party" varchar(63) not null, "external_id" varchar(200) not null, "customer_id" uuid not null, "linked_at" timestamptz not null, "identity" jsonb not null, "deleted_at" timestamptz null, constraint "source_record_pkey" primary key ("party", "external_id"));`);
     this.addSql(`create index "source_record_customer_idx" on "source_record" ("customer_id");`);
 
     this.addSql(`create table "task" ("id" uuid not null, "customer_id" uuid not null, "creator" varchar(63) not null, "external_id" varchar(200) not null, "assignee" varchar(63) not null, "kind" text check ("kind" in ('callback', 'lead', 'service_appointment', 'complaint', 'information')) not null, "title" varchar(300) not null, "description" text null, "due_at" timestamptz null, "status" text check ("status" in ('open', 'accepted', 'completed', 'rejected', 'cancelled')) not null, "on_behalf_of" varchar(63) null, "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "task_pkey" primary key ("id"));`);

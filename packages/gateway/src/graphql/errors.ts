@@ -1,0 +1,39 @@
+import { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+import { graphqlCodeByCategory, httpStatusByCategory, TandemError } from '@tandem/schema';
+
+/**
+ * Yoga's error mask: domain errors keep their message, code and field issues; anything else
+ * becomes "Unexpected error." and is logged once with its cause. Never disabled.
+ */
+export function maskError(logger: Logger) {
+  return (error: unknown, message: string): Error => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const domain = findTandemError(original);
+    if (domain) {
+      return new GraphQLError(domain.message, {
+        ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+        extensions: {
+          code: graphqlCodeByCategory[domain.category],
+          reason: domain.code,
+          ...(domain.issues.length > 0 ? { issues: domain.issues } : {}),
+          ...(domain.category === 'UNAUTHENTICATED' ? { http: { status: httpStatusByCategory.UNAUTHENTICATED } } : {}),
+        },
+      });
+    }
+    if (error instanceof GraphQLError && !error.originalError) return error;
+    logger.error({ err: original }, 'unexpected error in a GraphQL operation');
+    return new GraphQLError(message, {
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  };
+}
+
+function findTandemError(error: unknown): TandemError | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if (current instanceof TandemError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { createYoga } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Orm } from '@tandem/core';
+import { TandemError } from '@tandem/schema';
+import type { TokenService } from '../auth/token.service.js';
+import type { Principal } from '../auth/principal.js';
+import { schema } from '../graphql/schema.js';
+import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
+import { maskError } from '../graphql/errors.js';
+import { landingPage } from './landing-page.js';
+
+/** Something whose reachability decides readiness (the database, the bus). */
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): Promise<boolean>;
+}
+
+export interface AppDependencies {
+  readonly orm: Orm;
+  readonly tokens: TokenService;
+  readonly logger: Logger;
+  readonly readiness: readonly ReadinessCheck[];
+  /** Development: GraphiQL on, with these headers preset (e.g. a demo token). */
+  readonly graphiql?: { readonly headers?: Record<string, string> } | false;
+}
+
+/** Builds the HTTP app; never listens (main.ts and tests decide where). */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      deps.readiness.map(async (probe) => [probe.name, await probe.check().catch(() => false)] as const),
+    );
+    const ready = results.every(([, ok]) => ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+  });
+
+  const yoga = createYoga<{ req: express.Request; res: express.Response }, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    logging: deps.logger.child({ component: 'yoga' }),
+    maskedErrors: { maskError: maskError(deps.logger) },
+    graphiql: deps.graphiql
+      ? { title: 'Tandem GraphQL', ...(deps.graphiql.headers ? { headers: JSON.stringify(deps.graphiql.headers, null, 2) } : {}) }
+      : false,
+    landingPage: false,
+    context: async ({ request }) => {
+      const requestId = request.headers.get('x-request-id') ?? randomUUID();
+      const principal = await authenticate(deps.tokens, request.headers.get('authorization'));
+      const logger = deps.logger.child({ requestId, ...(principal ? { party: principal.party } : {}) });
+      return createGraphQLContext(deps.orm, principal, requestId, logger);
+    },
+  });
+  app.use(yoga.graphqlEndpoint, (req, res) => yoga.handle(req, res, { req, res }));
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(landingPage);
+  });
+  return app;
+}
+
+async function authenticate(tokens: TokenService, header: string | null): Promise<Principal | undefined> {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) throw new TandemError('UNAUTHENTICATED', 'BAD_AUTHORIZATION_HEADER', 'Authorization must be "Bearer <token>"');
+  return tokens.verify(match[1]);
+}
