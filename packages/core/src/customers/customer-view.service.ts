@@ -1,6 +1,7 @@
 import type { Channel, ContactLabel, CountryCode, CustomerKind, DataClass, Direction, PartyId, VehicleRelation } from '@tandem/schema';
 import { nameKey, normaliseEmail, normalisePhone, normaliseVin } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
+import { runQueries } from '../database/queries.js';
 import type { AccessScope, Grant } from '../sharing/access-scope.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
 import { AddressEntity, ContactPointEntity } from './contact-point.entity.js';
@@ -69,12 +70,12 @@ export async function loadCustomerViews(em: Em, scope: AccessScope, ids: readonl
   const views = new Map<string, CustomerView>();
   if (visible.length === 0) return views;
   const where = { customer: { $in: visible } };
-  const [customers, points, addresses, vehicleLinks, sources] = await Promise.all([
-    em.find(CustomerEntity, { id: { $in: visible } }),
-    em.find(ContactPointEntity, where, { orderBy: { updatedAt: 'desc' } }),
-    em.find(AddressEntity, where, { orderBy: { updatedAt: 'desc' } }),
-    em.find(CustomerVehicleEntity, where, { orderBy: { updatedAt: 'desc' } }),
-    em.find(SourceRecordEntity, { ...where, deletedAt: null }, { orderBy: { linkedAt: 'asc' } }),
+  const [customers, points, addresses, vehicleLinks, sources] = await runQueries(em, [
+    () => em.find(CustomerEntity, { id: { $in: visible } }),
+    () => em.find(ContactPointEntity, where, { orderBy: { updatedAt: 'desc' } }),
+    () => em.find(AddressEntity, where, { orderBy: { updatedAt: 'desc' } }),
+    () => em.find(CustomerVehicleEntity, where, { orderBy: { updatedAt: 'desc' } }),
+    () => em.find(SourceRecordEntity, { ...where, deletedAt: null }, { orderBy: { linkedAt: 'asc' } }),
   ]);
   const vehicles = vehicleLinks.length
     ? await em.find(VehicleEntity, { vin: { $in: [...new Set(vehicleLinks.map((link) => link.vehicle))] } })

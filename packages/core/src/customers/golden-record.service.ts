@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { CustomerRecord, PartyId, Provenance } from '@tandem/schema';
 import { NotFoundError } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
+import { runQueries } from '../database/queries.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
 import { AddressEntity, ContactPointEntity } from './contact-point.entity.js';
 import { CustomerVehicleEntity, VehicleEntity } from './vehicle.entity.js';
@@ -141,9 +142,9 @@ async function mergeContactPoints(em: Em, customer: CustomerRow, party: PartyId,
 async function mergeVehicles(em: Em, customer: CustomerRow, party: PartyId, record: CustomerRecord, at: Date): Promise<void> {
   if (record.vehicles.length === 0) return;
   const vins = record.vehicles.map((vehicle) => vehicle.vin);
-  const [vehicles, links] = await Promise.all([
-    em.find(VehicleEntity, { vin: { $in: vins } }),
-    em.find(CustomerVehicleEntity, { customer: customer.id, vehicle: { $in: vins } }),
+  const [vehicles, links] = await runQueries(em, [
+    () => em.find(VehicleEntity, { vin: { $in: vins } }),
+    () => em.find(CustomerVehicleEntity, { customer: customer.id, vehicle: { $in: vins } }),
   ]);
   for (const input of record.vehicles) {
     const vehicle = vehicles.find((row) => row.vin === input.vin);

@@ -1,0 +1,266 @@
+import type { DecodedInboundEvent, PartyId } from '@tandem/schema';
+import { decodeInboundEvent, isPhoneRegion, partyOfInboundTopic, TandemError, ValidationError } from '@tandem/schema';
+import {
+  applyCustomerRecord,
+  deadLettersAtOffsets,
+  domainErrorOfDriver,
+  markProcessed,
+  PartyEntity,
+  processedEventIds,
+  recordActivity,
+  recordCallEvent,
+  recordConsent,
+  recordDeadLetter,
+  recordTask,
+  runConsumerTransaction,
+  unlinkSourceRecord,
+  type Em,
+  type IdentityResolver,
+  type Orm,
+  type PartyRow,
+} from '@tandem/core';
+import type { ConsumedMessage, MessageBatch } from '../bus/bus.port.js';
+import { appendToLog } from '../embedded/embedded-log.bus.js';
+import { OutboundFanOut, type SyncChange } from '../fan-out/fan-out.service.js';
+import type { SyncInstrumentation } from '../instrumentation/sync-events.js';
+
+export interface IngestDeps {
+  readonly orm: Orm;
+  readonly resolver: IdentityResolver;
+  /** Inbox namespace of this handler (the consumer group): redelivered event ids are skipped per consumer. */
+  readonly consumer: string;
+  readonly events?: SyncInstrumentation;
+  /** Time of processing: agreements in force and `recordedAt` are judged at it (default: the system clock). */
+  readonly clock?: () => Date;
+}
+
+/** The sending party as far as the pipeline needs it. */
+type Sender = Pick<PartyRow, 'id' | 'country' | 'clients'>;
+
+/** A message after decoding: an event to apply, or the reason it cannot be taken. */
+type Prepared =
+  | { readonly kind: 'event'; readonly message: ConsumedMessage; readonly event: DecodedInboundEvent }
+  | { readonly kind: 'rejected'; readonly message: ConsumedMessage; readonly error: TandemError };
+
+interface DeadLettered {
+  readonly message: ConsumedMessage;
+  readonly deadLetterId: string;
+  readonly code: string;
+  readonly party: PartyId | null;
+}
+
+/** What one transaction did; merged over a split batch. */
+interface Outcome {
+  applied: number;
+  published: number;
+  readonly duplicates: { readonly message: ConsumedMessage; readonly eventId: string }[];
+  readonly deadLettered: DeadLettered[];
+}
+
+/**
+ * The handler for inbound topics (`tandem.in.<party>.v1`). Per batch: decode every message with
+ * its contract (phones read in the sender's country), then in ONE transaction skip event ids the
+ * inbox has seen, apply the rest, write the fan-out to the outbox and the inbox rows.
+ *
+ * A message that cannot be taken — undecodable, from the wrong party, or refused by a domain rule
+ * (a TandemError with `retriable: false`) — goes to the dead letters with its original bytes and
+ * the batch moves on. When the batch transaction fails, its messages are applied one transaction
+ * each, so the good ones commit and only the bad one is dead-lettered. Retriable and unknown errors
+ * reject the batch: the bus delivers it again and the inbox makes the replay idempotent.
+ */
+export function createIngestHandler(deps: IngestDeps): (batch: MessageBatch) => Promise<void> {
+  const clock = deps.clock ?? (() => new Date());
+
+  return async function handleInboundBatch(batch: MessageBatch): Promise<void> {
+    const last = batch.messages.at(-1);
+    if (!last) return;
+    const at = clock();
+    const partyId = partyOfInboundTopic(batch.topic);
+    const sender = partyId ? await loadSender(deps.orm, partyId) : undefined;
+    const prepared = batch.messages.map((message) => prepare(message, batch.topic, partyId, sender));
+    // One fan-out per batch: agreements and recipients' scopes are loaded once and shared by the split path.
+    const fanOut = new OutboundFanOut(at);
+    const context: ApplyContext = { deps, at, party: partyId ?? null, batch, fanOut };
+
+    let outcome: Outcome;
+    let split = false;
+    try {
+      outcome = await runConsumerTransaction(deps.orm, (em) => applyAll(em, context, prepared), { attempts: 1 });
+      report(deps, outcome);
+    } catch (error) {
+      split = true;
+      deps.events?.emit('batch.split', { topic: batch.topic, partition: batch.partition, count: batch.messages.length, error });
+      outcome = await applyOneByOne(context, prepared);
+    }
+    deps.events?.emit('batch.committed', {
+      topic: batch.topic,
+      partition: batch.partition,
+      count: batch.messages.length,
+      lastOffset: last.offset,
+      applied: outcome.applied,
+      duplicates: outcome.duplicates.length,
+      deadLettered: outcome.deadLettered.length,
+      published: outcome.published,
+      split,
+    });
+  };
+}
+
+interface ApplyContext {
+  readonly deps: IngestDeps;
+  readonly at: Date;
+  readonly party: PartyId | null;
+  readonly batch: MessageBatch;
+  readonly fanOut: OutboundFanOut;
+}
+
+async function loadSender(orm: Orm, party: PartyId): Promise<Sender | undefined> {
+  try {
+    const row = await (orm.em.fork() as Em).findOne(PartyEntity, { id: party }, { fields: ['id', 'country', 'clients'] });
+    return row ? { id: row.id, country: row.country, clients: row.clients } : undefined;
+  } catch (error) {
+    throw domainErrorOfDriver(error) ?? error;
+  }
+}
+
+/** Decodes and checks one message against its topic's party; never throws. */
+function prepare(message: ConsumedMessage, topic: string, party: PartyId | undefined, sender: Sender | undefined): Prepared {
+  try {
+    if (!party) throw new ValidationError([{ path: '', message: `${topic} is not an inbound topic (tandem.in.<party>.v1)` }], 'UNKNOWN_PARTY');
+    if (!sender) throw new ValidationError([{ path: '', message: `party ${party} of ${topic} is not registered` }], 'UNKNOWN_PARTY');
+    const event = decodeInboundEvent(message.value, isPhoneRegion(sender.country) ? { defaultRegion: sender.country } : {});
+    if (event.source !== party) {
+      throw new ValidationError([{ path: 'source', message: `is ${event.source}, but the message came on ${party}'s topic ${topic}` }], 'SOURCE_MISMATCH');
+    }
+    const onBehalfOf = 'onBehalfOf' in event.payload ? event.payload.onBehalfOf : undefined;
+    if (onBehalfOf !== undefined && !sender.clients.includes(onBehalfOf)) {
+      throw new ValidationError([{ path: 'payload.onBehalfOf', message: `${party} does not act on behalf of ${onBehalfOf}` }], 'NOT_A_CLIENT');
+    }
+    return { kind: 'event', message, event };
+  } catch (error) {
+    if (error instanceof TandemError) return { kind: 'rejected', message, error };
+    // Decoding is pure: a retry cannot help, so even a decoder crash must not block the partition.
+    const reason = error instanceof Error ? error.message : String(error);
+    return { kind: 'rejected', message, error: new TandemError('INTERNAL', 'UNDECODABLE', `The message could not be decoded: ${reason}`, { cause: error }) };
+  }
+}
+
+/** Applies prepared messages in the caller's transaction: inbox check → apply → dead letters → inbox rows → outbox. */
+async function applyAll(em: Em, context: ApplyContext, prepared: readonly Prepared[]): Promise<Outcome> {
+  const { deps, at, party, batch } = context;
+  const outcome: Outcome = { applied: 0, published: 0, duplicates: [], deadLettered: [] };
+  const events = prepared.flatMap((item) => (item.kind === 'event' ? [item.event.id] : []));
+  const seen = await processedEventIds(em, deps.consumer, events);
+  const rejected = prepared.filter((item) => item.kind === 'rejected');
+  const kept = await deadLettersAtOffsets(em, { party, topic: batch.topic, partition: batch.partition }, rejected.map((item) => item.message.offset));
+  const changes: SyncChange[] = [];
+  for (const item of prepared) {
+    if (item.kind === 'rejected') {
+      // Already kept by an earlier delivery of this batch: the dead letter exists once.
+      if (kept.has(item.message.offset)) continue;
+      outcome.deadLettered.push(deadLetter(em, context, item.message, item.error));
+      continue;
+    }
+    if (seen.has(item.event.id)) {
+      outcome.duplicates.push({ message: item.message, eventId: item.event.id });
+      continue;
+    }
+    seen.add(item.event.id);
+    changes.push(...(await applyEvent(em, deps.resolver, item.event, at)));
+    markProcessed(em, deps.consumer, item.event.id, at);
+    outcome.applied += 1;
+  }
+  const messages = party ? await context.fanOut.project(em, party, changes) : [];
+  await em.flush();
+  // Last in the transaction: on PostgreSQL the log's append lock is held until commit.
+  await appendToLog(em, messages);
+  outcome.published = messages.length;
+  return outcome;
+}
+
+/** The split path: one transaction per message, in order; a refused message is dead-lettered in a transaction of its own. */
+async function applyOneByOne(context: ApplyContext, prepared: readonly Prepared[]): Promise<Outcome> {
+  const { orm } = context.deps;
+  const total: Outcome = { applied: 0, published: 0, duplicates: [], deadLettered: [] };
+  for (const item of prepared) {
+    let outcome: Outcome;
+    try {
+      outcome = await runConsumerTransaction(orm, (em) => applyAll(em, context, [item]));
+    } catch (error) {
+      if (!(error instanceof TandemError) || error.retriable) throw error;
+      const refused: Prepared = { kind: 'rejected', message: item.message, error };
+      outcome = await runConsumerTransaction(orm, (em) => applyAll(em, context, [refused]));
+    }
+    report(context.deps, outcome);
+    total.applied += outcome.applied;
+    total.published += outcome.published;
+    total.duplicates.push(...outcome.duplicates);
+    total.deadLettered.push(...outcome.deadLettered);
+  }
+  return total;
+}
+
+/** Emits what a committed transaction did. */
+function report(deps: IngestDeps, outcome: Outcome): void {
+  const events = deps.events;
+  if (!events) return;
+  for (const letter of outcome.deadLettered) {
+    const { topic, partition, offset } = letter.message;
+    events.emit('message.dead-lettered', { deadLetterId: letter.deadLetterId, code: letter.code, party: letter.party, topic, partition, offset });
+  }
+  for (const duplicate of outcome.duplicates) {
+    const { topic, partition, offset } = duplicate.message;
+    events.emit('message.skipped-duplicate', { consumer: deps.consumer, eventId: duplicate.eventId, topic, partition, offset });
+  }
+}
+
+function deadLetter(em: Em, context: ApplyContext, message: ConsumedMessage, error: TandemError): DeadLettered {
+  const row = recordDeadLetter(
+    em,
+    {
+      source: { kind: 'bus', topic: message.topic, partition: message.partition, offset: message.offset },
+      party: context.party,
+      originalBytes: message.value,
+      errorCode: error.code,
+      errorMessage: error.message,
+      issues: error.issues,
+    },
+    context.at,
+  );
+  return { message, deadLetterId: row.id, code: error.code, party: context.party };
+}
+
+/**
+ * Applies one decoded event to the hub's state. Statements about the customer (merge, unlink,
+ * task) take the event's own time, so a late message never overwrites a newer one; recorded-at
+ * stamps take the time of processing.
+ */
+async function applyEvent(em: Em, resolver: IdentityResolver, event: DecodedInboundEvent, at: Date): Promise<SyncChange[]> {
+  const party = event.source;
+  const occurredAt = new Date(event.occurredAt);
+  switch (event.type) {
+    case 'contact.upserted': {
+      const change = await applyCustomerRecord(em, resolver, party, event.payload, occurredAt);
+      return [{ kind: 'customer', customerId: change.customerId, occurredAt }];
+    }
+    case 'contact.deleted': {
+      const customerId = await unlinkSourceRecord(em, party, event.payload.externalId, occurredAt);
+      return [{ kind: 'customer', customerId, occurredAt }];
+    }
+    case 'activity.recorded': {
+      const activity = await recordActivity(em, party, event.payload, at);
+      return [{ kind: 'activity', activity, occurredAt }];
+    }
+    case 'task.created': {
+      const { task } = await recordTask(em, party, event.payload, occurredAt);
+      return [{ kind: 'task', task, occurredAt }];
+    }
+    case 'consent.recorded':
+      // No outbound consent contract yet: consent is kept and served through reads only.
+      await recordConsent(em, party, event.payload);
+      return [];
+    case 'call.event':
+      await recordCallEvent(em, party, event.payload, at);
+      return [];
+  }
+}

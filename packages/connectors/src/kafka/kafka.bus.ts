@@ -1,0 +1,357 @@
+import {
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+  type Producer,
+  type RetryOptions,
+} from 'kafkajs';
+import type {
+  ConsumedMessage,
+  OutgoingMessage,
+  SubscribeOptions,
+  Subscription,
+  TopicAdmin,
+  TopicSpec,
+} from '../bus/bus.port.js';
+import {
+  Instrumentation,
+  type BusEvents,
+  type BusLogger,
+  type BusLogLevel,
+  type InstrumentedBus,
+} from '../bus/bus-instrumentation.js';
+import { createKafkaClient, defaultKafkaRetry } from './kafka-client.js';
+import { KafkaAdminTopics } from './kafka-topic-admin.js';
+
+/** Consumer tuning; the defaults are kafkajs' except where noted. Tests pass small values. */
+export interface KafkaConsumerTuning {
+  /** Longest a fetch waits for data (kafkajs default 5000 ms). */
+  readonly maxWaitTimeInMs?: number;
+  /** kafkajs default 30000 ms. */
+  readonly sessionTimeout?: number;
+  /** kafkajs default 3000 ms; also the pace of heartbeats sent while a long batch is handled. */
+  readonly heartbeatInterval?: number;
+  readonly rebalanceTimeout?: number;
+  /** How long `subscribe` waits for the first group join before failing (default 60000 ms). */
+  readonly joinTimeoutMs?: number;
+}
+
+export interface KafkaBusOptions {
+  /** Bootstrap brokers, `host:port`. */
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Topic creation; default `KafkaAdminTopics` (kafkajs admin) on the same brokers. */
+  readonly topicAdmin?: TopicAdmin;
+  /** Receives kafkajs logs; default silent. */
+  readonly logger?: BusLogger;
+  /** Least severe level passed to `logger` (default 'info'). */
+  readonly logLevel?: BusLogLevel;
+  readonly consumer?: KafkaConsumerTuning;
+  /**
+   * Retry with exponential backoff (cap `maxRetryTime`, default 5000 ms) for broker requests and
+   * for rejected batches: a rejected batch is fetched and handled again, never committed; when the
+   * retries are exhausted the consumer restarts from the committed offset.
+   */
+  readonly retry?: RetryOptions;
+  /** Called after every group join (also emitted as `group.join` on `events`). */
+  readonly onGroupJoin?: (event: BusEvents['group.join']) => void;
+}
+
+const DEFAULT_JOIN_TIMEOUT_MS = 60_000;
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 3000;
+
+/**
+ * The bus over Apache Kafka (kafkajs). Publishing uses an idempotent producer with acks=all;
+ * each subscription is one consumer group member that commits offsets explicitly, only after
+ * `handleBatch` resolved.
+ */
+export class KafkaBus implements InstrumentedBus {
+  readonly kind = 'kafka' as const;
+  readonly events = new Instrumentation<BusEvents>();
+
+  readonly #kafka: Kafka;
+  readonly #options: KafkaBusOptions;
+  readonly #topicAdmin: TopicAdmin;
+  readonly #ownedTopicAdmin: KafkaAdminTopics | undefined;
+  readonly #subscriptions = new Set<KafkaSubscription>();
+  #producer: Promise<Producer> | undefined;
+  #producerConnected = false;
+  #admin: Promise<Admin> | undefined;
+  #closed = false;
+
+  constructor(options: KafkaBusOptions) {
+    if (options.brokers.length === 0) throw new Error('KafkaBus needs at least one broker');
+    this.#options = options;
+    this.#kafka = createKafkaClient(options);
+    if (options.topicAdmin) {
+      this.#topicAdmin = options.topicAdmin;
+    } else {
+      this.#ownedTopicAdmin = new KafkaAdminTopics(options);
+      this.#topicAdmin = this.#ownedTopicAdmin;
+    }
+    if (options.onGroupJoin) this.events.on('group.join', options.onGroupJoin);
+  }
+
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    this.#assertOpen();
+    if (messages.length === 0) return;
+    const byTopic = new Map<string, Message[]>();
+    for (const message of messages) {
+      let list = byTopic.get(message.topic);
+      if (!list) {
+        list = [];
+        byTopic.set(message.topic, list);
+      }
+      list.push({
+        key: message.key,
+        value: typeof message.value === 'string' ? message.value : toBuffer(message.value),
+        ...(message.headers ? { headers: { ...message.headers } } : {}),
+      });
+    }
+    const producer = await this.#connectedProducer();
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
+    });
+  }
+
+  /**
+   * Joins `groupId` and resolves once this member has joined and received its assignment (which
+   * is empty when the group has more members than partitions). A RegExp is matched against the
+   * topics that exist when subscribing (kafkajs does not pick up topics created later).
+   */
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    this.#assertOpen();
+    const tuning = this.#options.consumer ?? {};
+    const retry = { ...defaultKafkaRetry, ...this.#options.retry };
+    const consumer = this.#kafka.consumer({
+      groupId: options.groupId,
+      ...(tuning.maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs: tuning.maxWaitTimeInMs }),
+      ...(tuning.sessionTimeout === undefined ? {} : { sessionTimeout: tuning.sessionTimeout }),
+      ...(tuning.heartbeatInterval === undefined ? {} : { heartbeatInterval: tuning.heartbeatInterval }),
+      ...(tuning.rebalanceTimeout === undefined ? {} : { rebalanceTimeout: tuning.rebalanceTimeout }),
+      allowAutoTopicCreation: false,
+      // Handler rejections are plain errors; always restart rather than leave the partition unconsumed.
+      retry: { ...retry, restartOnFailure: async () => true },
+    });
+    const subscription = new KafkaSubscription(consumer, options, this.events, tuning.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS, () =>
+      this.#subscriptions.delete(subscription),
+    );
+    this.#subscriptions.add(subscription);
+    try {
+      await subscription.start(tuning.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS);
+    } catch (error) {
+      await subscription.stop().catch(() => undefined);
+      throw error;
+    }
+    return subscription;
+  }
+
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    this.#assertOpen();
+    return this.#topicAdmin.ensureTopics(topics);
+  }
+
+  /** The producer is connected and a metadata request to the cluster succeeds. */
+  async isReady(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      await this.#connectedProducer();
+      if (!this.#producerConnected) return false;
+      const admin = await this.#connectedAdmin();
+      await admin.describeCluster();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#subscriptions].map((subscription) => subscription.stop()));
+    const producer = this.#producer;
+    const admin = this.#admin;
+    this.#producer = undefined;
+    this.#admin = undefined;
+    await Promise.allSettled([
+      producer?.then((p) => p.disconnect()),
+      admin?.then((a) => a.disconnect()),
+      this.#ownedTopicAdmin?.close(),
+    ]);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('KafkaBus is closed');
+  }
+
+  #connectedProducer(): Promise<Producer> {
+    this.#producer ??= (async () => {
+      const producer = this.#kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // murmur2 like the Java client, so partners' consumers and producers agree on key → partition.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: true,
+      });
+      producer.on(producer.events.CONNECT, () => {
+        this.#producerConnected = true;
+      });
+      producer.on(producer.events.DISCONNECT, () => {
+        this.#producerConnected = false;
+      });
+      await producer.connect();
+      this.#producerConnected = true;
+      return producer;
+    })().catch((error: unknown) => {
+      this.#producer = undefined;
+      throw error;
+    });
+    return this.#producer;
+  }
+
+  #connectedAdmin(): Promise<Admin> {
+    this.#admin ??= (async () => {
+      const admin = this.#kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      this.#admin = undefined;
+      throw error;
+    });
+    return this.#admin;
+  }
+}
+
+class KafkaSubscription implements Subscription {
+  readonly #consumer: Consumer;
+  readonly #options: SubscribeOptions;
+  readonly #events: Instrumentation<BusEvents>;
+  readonly #heartbeatInterval: number;
+  readonly #onStopped: () => void;
+  /** Consecutive failures per topic-partition, for `batch.failed`. */
+  readonly #failures = new Map<string, number>();
+  #stopping: Promise<void> | undefined;
+
+  constructor(
+    consumer: Consumer,
+    options: SubscribeOptions,
+    events: Instrumentation<BusEvents>,
+    heartbeatInterval: number,
+    onStopped: () => void,
+  ) {
+    this.#consumer = consumer;
+    this.#options = options;
+    this.#events = events;
+    this.#heartbeatInterval = heartbeatInterval;
+    this.#onStopped = onStopped;
+  }
+
+  async start(joinTimeoutMs: number): Promise<void> {
+    const consumer = this.#consumer;
+    const { groupId } = this.#options;
+    let timer: NodeJS.Timeout | undefined;
+    const joined = new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        const assignment: Record<string, number[]> = {};
+        for (const [topic, partitions] of Object.entries(payload.memberAssignment)) assignment[topic] = [...partitions];
+        this.#events.emit('group.join', { groupId, assignment });
+        resolve();
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        this.#events.emit('consumer.failed', { groupId, error: payload.error, restart: payload.restart });
+        if (!payload.restart) reject(payload.error);
+      });
+      timer = setTimeout(() => reject(new Error(`consumer group ${groupId} was not joined within ${joinTimeoutMs} ms`)), joinTimeoutMs);
+    });
+    joined.catch(() => undefined); // observed below; keeps an early rejection from being reported as unhandled
+    try {
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: Array.isArray(this.#options.topics) ? [...this.#options.topics] : [this.#options.topics as RegExp],
+        fromBeginning: this.#options.fromBeginning ?? true,
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.#eachBatch(payload),
+      });
+      await joined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  stop(): Promise<void> {
+    // disconnect() stops fetching, waits for the batch in flight (and its commit), then leaves the group.
+    this.#stopping ??= this.#consumer.disconnect().finally(this.#onStopped);
+    return this.#stopping;
+  }
+
+  async #eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const { topic, partition } = batch;
+    const messages = batch.messages.map((message) => toConsumed(topic, partition, message));
+    const beat = setInterval(() => {
+      heartbeat().catch(() => undefined);
+    }, this.#heartbeatInterval);
+    const failureKey = `${topic}\u0000${partition}`;
+    try {
+      await this.#options.handleBatch({ topic, partition, messages });
+    } catch (error) {
+      const attempt = (this.#failures.get(failureKey) ?? 0) + 1;
+      this.#failures.set(failureKey, attempt);
+      this.#events.emit('batch.failed', { groupId: this.#options.groupId, topic, partition, attempt, error });
+      // Unresolved and uncommitted: kafkajs fetches the same offsets again after its retry backoff.
+      throw error;
+    } finally {
+      clearInterval(beat);
+    }
+    this.#failures.delete(failureKey);
+    const lastOffset = batch.messages[batch.messages.length - 1]!.offset;
+    resolveOffset(lastOffset);
+    // Kafka commits the offset of the next message to read.
+    await commitOffsetsIfNecessary({
+      topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+    });
+    this.#events.emit('batch.committed', {
+      groupId: this.#options.groupId,
+      topic,
+      partition,
+      count: messages.length,
+      lastOffset,
+    });
+    await heartbeat();
+  }
+}
+
+function toBuffer(value: Uint8Array): Buffer {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function toConsumed(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ? message.key.toString('utf8') : '',
+    value: message.value ?? new Uint8Array(0),
+    headers: headersOf(message.headers),
+  };
+}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (!headers) return result;
+  for (const [name, raw] of Object.entries(headers)) {
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value === undefined) continue;
+    result[name] = typeof value === 'string' ? value : value.toString('utf8');
+  }
+  return result;
+}
