@@ -12,7 +12,7 @@ import {
   type TaskRow,
 } from '@tandem/core';
 import type { OutgoingMessage } from '../bus/bus.port.js';
-import { assignedTask, customerProjection, customerSections, mayReceiveActivity, outboundMessage, sharedActivity } from './projection.js';
+import { assignedTask, customerProjection, customerSections, outboundMessage, sharedActivity } from './projection.js';
 
 /** A change a party's event made to the hub's state, as far as other parties may hear of it. */
 export type SyncChange =
@@ -55,9 +55,27 @@ export class OutboundFanOut {
     const recipients = await this.recipientsOf(em, source);
     return [
       ...(await this.customerMessages(em, source, recipients, customers)),
-      ...(await this.activityMessages(em, source, recipients, [...activities.values()])),
+      ...(await this.activityMessages(em, source, await this.activityRecipients(em, source, recipients, activities), [...activities.values()])),
       ...this.taskMessages(source, recipients, [...tasks.values()]),
     ];
+  }
+
+  /**
+   * Recipients of activities: the source's grantees, plus the grantees of each client an
+   * interaction center acted for (the client's data, shared under the client's agreements).
+   */
+  private async activityRecipients(
+    em: Em,
+    source: PartyId,
+    recipients: readonly Recipient[],
+    activities: ReadonlyMap<string, { readonly activity: ActivityRow }>,
+  ): Promise<Recipient[]> {
+    const clients = new Set([...activities.values()].flatMap(({ activity }) => (activity.onBehalfOf ? [activity.onBehalfOf] : [])));
+    const all = new Map(recipients.map((recipient) => [recipient.party, recipient]));
+    for (const client of clients) {
+      for (const recipient of await this.recipientsOf(em, client)) if (recipient.party !== source) all.set(recipient.party, recipient);
+    }
+    return [...all.values()];
   }
 
   /** Parties holding an agreement in force from `source`, each with its scope. */
@@ -109,8 +127,7 @@ export class OutboundFanOut {
     if (activities.length === 0) return [];
     const messages: OutgoingMessage[] = [];
     for (const { party, scope } of recipients) {
-      if (!scope.canSee(source, 'activities')) continue;
-      const eligible = activities.filter(({ activity }) => activity.party === source && mayReceiveActivity(activity, party));
+      const eligible = activities.filter(({ activity }) => activity.party === source && scope.canSeeActivity(activity));
       if (eligible.length === 0) continue;
       // An activity is shared only about a customer the recipient may see at all.
       const visible = await visibleCustomerIds(em, scope, [...new Set(eligible.map(({ activity }) => activity.customer))]);

@@ -62,20 +62,9 @@ export function sharedActivity(view: ActivityView, scope: AccessScope): Activity
     durationSeconds: view.durationSeconds,
     subject: view.subject,
     outcome: view.outcome,
-    ...(scope.canSee(view.sourceParty, 'content') ? { content: view.content } : {}),
+    ...(scope.canSeeActivityContent({ party: view.sourceParty, onBehalfOf: view.onBehalfOf }) ? { content: view.content } : {}),
     onBehalfOf: view.onBehalfOf,
   };
-}
-
-/**
- * Who may receive an activity under the `activities` class of its party's agreements. An
- * activity an interaction center made on behalf of a client party goes to that client only
- * (still only when the center's agreements grant it `activities`), never to the center's other
- * grantees: two clients of one center never see each other's contacts (DESIGN.md, Trust model).
- * Activities without `onBehalfOf` follow the party's agreements.
- */
-export function mayReceiveActivity(activity: Pick<ActivityRow, 'onBehalfOf'>, recipient: PartyId): boolean {
-  return activity.onBehalfOf == null || activity.onBehalfOf === recipient;
 }
 
 export function assignedTask(task: TaskRow): TaskAssignedV1 {

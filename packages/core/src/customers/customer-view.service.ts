@@ -159,10 +159,7 @@ export async function loadTimeline(
   customerId: string,
   page: { readonly first: number; readonly after?: TimelineCursor },
 ): Promise<TimelinePage> {
-  const { owners, ownOnBehalfOf } = scope.activityOwners();
-  const visibility = ownOnBehalfOf
-    ? { $or: [{ party: { $in: owners } }, { party: scope.viewer.party, onBehalfOf: ownOnBehalfOf }] }
-    : { party: { $in: owners } };
+  const visibility = scope.activityFilter();
   const cursor = page.after
     ? { $or: [{ occurredAt: { $lt: page.after.occurredAt } }, { occurredAt: page.after.occurredAt, id: { $lt: page.after.id } }] }
     : {};
@@ -188,15 +185,11 @@ export function activityView(row: ActivityRow, scope: AccessScope): ActivityView
     durationSeconds: row.durationSeconds ?? null,
     subject: row.subject ?? null,
     outcome: row.outcome ?? null,
-    content: scope.canSee(row.party, 'content') || isOwnOnBehalf(row, scope) ? (row.content ?? null) : null,
+    content: scope.canSeeActivityContent(row) ? (row.content ?? null) : null,
     actor: row.actor ?? null,
     onBehalfOf: row.onBehalfOf ?? null,
     brand: row.brand ?? null,
   };
-}
-
-function isOwnOnBehalf(row: ActivityRow, scope: AccessScope): boolean {
-  return row.party === scope.viewer.party && row.onBehalfOf === scope.viewer.actingFor;
 }
 
 export type SearchKind = 'vin' | 'email' | 'phone' | 'name';

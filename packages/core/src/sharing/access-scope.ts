@@ -14,6 +14,12 @@ export type Grant = { readonly kind: 'own' } | { readonly kind: 'agreement'; rea
 
 const allClasses: ReadonlySet<DataClass> = new Set(dataClasses);
 
+/** Who made an activity, and for which client (interaction centers). */
+export interface ActivityParties {
+  readonly party: PartyId;
+  readonly onBehalfOf?: PartyId | null;
+}
+
 /**
  * The sharing policy evaluated for one viewer at one instant. Used by every read path and by
  * the outbound fan-out, so both always agree on what a party may see.
@@ -68,12 +74,39 @@ export class AccessScope {
   }
 
   /**
-   * Conditions on activities the viewer may see: other parties' activities under `activities`
-   * grants, its own (acting for a client: only those on the client's behalf).
+   * May the viewer see this activity? An activity an interaction center made on behalf of a
+   * client is that client's data (the center processes it): the client's agreements decide who
+   * else sees it, so two clients of one center never see each other's contacts. Other activities
+   * follow their party's agreements. The viewer's own are visible to it — acting for a client,
+   * only those made on that client's behalf.
    */
-  activityOwners(): { readonly owners: PartyId[]; readonly ownOnBehalfOf?: PartyId } {
-    const owners = this.ownersVisibleFor('activities');
-    return this.viewer.actingFor ? { owners, ownOnBehalfOf: this.viewer.actingFor } : { owners };
+  canSeeActivity(activity: ActivityParties): boolean {
+    return this.activityGrant(activity, 'activities');
+  }
+
+  /** Mail or letter text of an activity: the same rule with the `content` data class. */
+  canSeeActivityContent(activity: ActivityParties): boolean {
+    return this.activityGrant(activity, 'content');
+  }
+
+  private activityGrant(activity: ActivityParties, dataClass: 'activities' | 'content'): boolean {
+    if (activity.party === this.viewer.party) {
+      return this.viewer.actingFor ? activity.onBehalfOf === this.viewer.actingFor : true;
+    }
+    const controller = activity.onBehalfOf ?? activity.party;
+    return (controller === this.viewer.party && !this.viewer.actingFor) || this.canSee(controller, dataClass);
+  }
+
+  /** `canSeeActivity` as a query filter on the activity table (same rule, evaluated by the database). */
+  activityFilter(): Record<string, unknown> {
+    const grantors = [...this.grants].filter(([, classes]) => classes.has('activities')).map(([owner]) => owner);
+    const controllers = this.viewer.actingFor ? grantors : [...grantors, this.viewer.party];
+    const own = this.viewer.actingFor ? { party: this.viewer.party, onBehalfOf: this.viewer.actingFor } : { party: this.viewer.party };
+    const fromOthers = {
+      party: { $ne: this.viewer.party },
+      $or: [{ onBehalfOf: null, party: { $in: grantors } }, { onBehalfOf: { $in: controllers } }],
+    };
+    return { $or: [own, fromOthers] };
   }
 
   /** All data classes of one owner visible to the viewer. */
