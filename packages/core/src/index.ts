@@ -28,3 +28,7 @@ export * from './consent/consent.service.js';
 export * from './cti/call-event.service.js';
 export * from './dead-letters/dead-letter.service.js';
 export * from './messaging/inbox.service.js';
+export * from './webhooks/webhook-endpoint.entity.js';
+export * from './webhooks/webhook-delivery.entity.js';
+export * from './webhooks/webhook-endpoint.service.js';
+export * from './webhooks/webhook-delivery.service.js';

@@ -12,6 +12,8 @@ import { CallEventEntity } from '../cti/call-event.entity.js';
 import { InboxEntryEntity } from '../messaging/inbox.entity.js';
 import { ConsumerOffsetEntity, OutboxMessageEntity } from '../messaging/outbox.entity.js';
 import { DeadLetterEntity } from '../dead-letters/dead-letter.entity.js';
+import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity.js';
+import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
 
 /** The explicit entity list: no folder scanning, so bundlers and tsx see the same model. */
 export const entities = [
@@ -32,4 +34,6 @@ export const entities = [
   OutboxMessageEntity,
   ConsumerOffsetEntity,
   DeadLetterEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
 ];

@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import { createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Orm } from '@tandem/core';
+import type { Bus } from '@tandem/connectors';
 import { TandemError } from '@tandem/schema';
 import type { TokenService } from '../auth/token.service.js';
 import type { Principal } from '../auth/principal.js';
@@ -10,6 +11,8 @@ import { schema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { maskError } from '../graphql/errors.js';
 import { landingPage } from './landing-page.js';
+import { webhookRoutes } from './webhooks.routes.js';
+import { ctiRoutes } from './cti.routes.js';
 
 /** Something whose reachability decides readiness (the database, the bus). */
 export interface ReadinessCheck {
@@ -24,24 +27,17 @@ export interface AppDependencies {
   readonly readiness: readonly ReadinessCheck[];
   /** Development: GraphiQL on, with these headers preset (e.g. a demo token). */
   readonly graphiql?: { readonly headers?: Record<string, string> } | false;
+  /** Where signed partner requests (webhooks, CTI) are published; without it those routes are not mounted. */
+  readonly bus?: Bus;
 }
 
 /** Builds the HTTP app; never listens (main.ts and tests decide where). */
 export function createApp(deps: AppDependencies): Express {
-  const app = express();
-  app.disable('x-powered-by');
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  app.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(
-      deps.readiness.map(async (probe) => [probe.name, await probe.check().catch(() => false)] as const),
-    );
-    const ready = results.every(([, ok]) => ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
-  });
+  const app = createHealthApp(deps.readiness);
+  if (deps.bus) {
+    const partner = { orm: deps.orm, bus: deps.bus, logger: deps.logger };
+    app.use(webhookRoutes(partner), ctiRoutes(partner));
+  }
 
   const yoga = createYoga<{ req: express.Request; res: express.Response }, GraphQLContext>({
     schema,
@@ -63,6 +59,21 @@ export function createApp(deps: AppDependencies): Express {
 
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage);
+  });
+  return app;
+}
+
+/** `/healthz` (alive) and `/readyz` (every dependency reachable): all a worker process serves. */
+export function createHealthApp(readiness: readonly ReadinessCheck[]): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(readiness.map(async (probe) => [probe.name, await probe.check().catch(() => false)] as const));
+    const ready = results.every(([, ok]) => ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
   });
   return app;
 }

@@ -1,6 +1,8 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122221641 } from './Migration20261122221641.js';
+import { Migration20261122224036 } from './Migration20261122224036.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
+  { name: 'Migration20261122224036', class: Migration20261122224036 },
 ];
