@@ -1,26 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { v7 as uuidv7 } from 'uuid';
-import type { CountryCode, FieldIssue, PartyId } from '@tandem/schema';
-import {
-  activityRecordInput,
-  customerRecordInput,
-  fieldIssuesFromZod,
-  isPhoneRegion,
-  partyId as partyIdContract,
-  sourceKey,
-  TandemError,
-  topics,
-  ValidationError,
-} from '@tandem/schema';
+import { formatIssues, isPhoneRegion, partyId as partyIdContract, TandemError, topics, ValidationError } from '@tandem/schema';
 import { domainErrorOfDriver, PartyEntity, recordDeadLetter, runConsumerTransaction, type DeadLetterInput, type Em, type Orm } from '@tandem/core';
 import type { Bus, OutgoingMessage } from '../bus/bus.port.js';
 import { CsvRecordReader } from './csv-records.js';
 import { JsonlRecordReader } from './jsonl-records.js';
 import type { ImportRow } from './import-row.js';
-import { columnOf, defaultMapping, parseImportMapping, referencedColumns, RowMapper, type ImportKind, type ImportMapping } from './import-mapping.js';
+import { parseImportMapping, type ImportKind, type ImportMapping } from './import-mapping.js';
 import { RejectsFile, type RowIssue } from './rejects-file.js';
+import { RowValidator, type ImportingParty } from './row-validation.js';
 import { UnreadableFileError } from './text-decoding.js';
 
 export type ImportFormat = 'csv' | 'jsonl';
@@ -55,7 +44,7 @@ export interface ImportFileOptions {
   readonly rejectsFile?: string;
   /** CSV field delimiter, default `,`. */
   readonly delimiter?: string;
-  /** Messages per publish (default 2,000); a publish is durable before the import counts its rows. */
+  /** Rows per publish (default 2,000); a publish is durable before its rows count as accepted. */
   readonly batchSize?: number;
   readonly onProgress?: (progress: ImportProgress) => void;
   /** When the party stated its records: the envelopes' `occurredAt` (default: now). */
@@ -74,8 +63,14 @@ export interface ImportResult {
   readonly ignoredColumns: readonly string[];
 }
 
+/** The `tandem import` exit code of a finished import: 0 when every row was accepted, 2 when some were rejected (1 is a fatal error). */
+export function importExitCode(result: Pick<ImportResult, 'rejected'>): 0 | 2 {
+  return result.rejected === 0 ? 0 : 2;
+}
+
 const READ_CHUNK_BYTES = 1024 * 1024;
 const DEFAULT_BATCH_SIZE = 2_000;
+const encoder = new TextEncoder();
 
 /**
  * Imports a partner's CSV or JSONL file in constant memory. Each row is mapped to a contract
@@ -101,23 +96,14 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
   const mapping = options.mapping === undefined ? undefined : await loadMapping(kind, options.mapping);
   const reader = format === 'csv' ? new CsvRecordReader(options.delimiter === undefined ? {} : { delimiter: options.delimiter }) : new JsonlRecordReader();
   const rejects = await RejectsFile.create(options.rejectsFile ?? `${options.file}.rejects.csv`);
-
   const statedAt = (options.clock ?? (() => new Date()))().toISOString();
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const validator = new RowValidator(kind, party, statedAt, path);
-  let mapper: RowMapper | undefined;
-  let columns: readonly string[] = [];
-  if (format === 'jsonl' && mapping) {
-    columns = referencedColumns(mapping);
-    mapper = new RowMapper(kind, mapping, columns, false);
-  }
 
   const counts = { rows: 0, accepted: 0, rejected: 0 };
+  let validator: RowValidator | undefined;
   let messages: OutgoingMessage[] = [];
   let issues: RowIssue[] = [];
   let deadLetters: DeadLetterInput[] = [];
-  const rows: ImportRow[] = [];
-  const collect = (row: ImportRow) => rows.push(row);
 
   const flush = async () => {
     if (messages.length > 0) await options.bus.publish(messages);
@@ -130,54 +116,59 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
     options.onProgress?.({ bytesRead: reader.bytesRead, totalBytes, ...counts });
   };
 
-  const take = async () => {
+  const take = async (rows: readonly ImportRow[]) => {
     for (const row of rows) {
-      if (format === 'csv' && !mapper) {
-        columns = headerOf(row);
-        mapper = new RowMapper(kind, mapping ?? defaultMapping(kind), columns, mapping === undefined);
-        continue;
+      if (!validator) {
+        // Built before any row is taken, so a header that does not fit the mapping fails before anything is published.
+        validator = new RowValidator({ kind, party, statedAt, columns: format === 'csv' ? headerOf(row) : [], mapping });
+        if (format === 'csv') continue;
       }
       counts.rows += 1;
-      const outcome = validator.validate(row, mapper, columns);
+      const outcome = validator.validate(row);
       if (outcome.accepted) {
-        messages.push(outcome.message);
+        messages.push({ topic: validator.topic, key: outcome.key, value: outcome.envelope, headers: { 'event-id': outcome.id } });
         if (messages.length >= batchSize) await flush();
-      } else {
-        counts.rejected += 1;
-        issues.push(...outcome.issues);
-        deadLetters.push(outcome.deadLetter);
+        continue;
       }
+      counts.rejected += 1;
+      const raw = row.kind === 'unreadable' ? row.raw : textOf(row.bytes);
+      for (const issue of outcome.issues) issues.push({ row: row.row, field: issue.path, reason: issue.message, raw });
+      deadLetters.push({
+        source: { kind: 'file', party: party.id, file: path, row: row.row },
+        party: party.id,
+        // The event the row would have been, so a replay (once its cause is gone) takes the normal path; the bytes when unreadable.
+        originalBytes: outcome.envelope === undefined ? Buffer.from(row.bytes) : encoder.encode(outcome.envelope),
+        errorCode: outcome.code,
+        errorMessage: `row ${row.row}: ${formatIssues(outcome.issues)}`,
+        issues: outcome.issues,
+      });
     }
-    rows.length = 0;
   };
 
   try {
+    const rows: ImportRow[] = [];
+    const collect = (row: ImportRow) => rows.push(row);
     for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES })) {
       reader.push(chunk as Buffer, collect);
-      await take();
+      await take(rows);
+      rows.length = 0;
     }
     reader.end(collect);
-    await take();
-    if (format === 'csv' && !mapper) throw new TandemError('BAD_INPUT', 'EMPTY_FILE', `${options.file} is empty: a CSV file starts with a header row`);
+    await take(rows);
+    if (format === 'csv' && !validator) throw new TandemError('BAD_INPUT', 'EMPTY_FILE', `${options.file} is empty: a CSV file starts with a header row`);
     await flush();
+    await rejects.close();
   } catch (error) {
     await rejects.close().catch(() => undefined);
     if (error instanceof UnreadableFileError) throw new TandemError('BAD_INPUT', 'UNREADABLE_FILE', `${options.file} ${error.message}`);
     throw error;
   }
-  await rejects.close();
-  return { ...counts, rejectsFile: rejects.path, ignoredColumns: format === 'csv' ? (mapper?.ignoredColumns ?? []) : [] };
+  return { ...counts, rejectsFile: rejects.path, ignoredColumns: (validator as RowValidator | undefined)?.ignoredColumns ?? [] };
 }
 
 function formatOfFile(file: string): ImportFormat {
   const extension = extname(file).toLowerCase();
   return extension === '.jsonl' || extension === '.ndjson' ? 'jsonl' : 'csv';
-}
-
-interface ImportingParty {
-  readonly id: PartyId;
-  readonly region: CountryCode | undefined;
-  readonly clients: readonly string[];
 }
 
 async function loadParty(orm: Orm, id: string): Promise<ImportingParty> {
@@ -238,114 +229,6 @@ async function keepDeadLetters(orm: Orm, letters: readonly DeadLetterInput[]): P
   });
 }
 
-type Outcome =
-  | { readonly accepted: true; readonly message: OutgoingMessage }
-  | { readonly accepted: false; readonly issues: readonly RowIssue[]; readonly deadLetter: DeadLetterInput };
-
-const encoder = new TextEncoder();
-
-/** Turns one row into an inbound event or its rejection, with the contract every inbound path uses. */
-class RowValidator {
-  readonly #kind: ImportKind;
-  readonly #party: ImportingParty;
-  readonly #statedAt: string;
-  readonly #file: string;
-  readonly #topic: string;
-  readonly #contacts;
-
-  constructor(kind: ImportKind, party: ImportingParty, statedAt: string, file: string) {
-    this.#kind = kind;
-    this.#party = party;
-    this.#statedAt = statedAt;
-    this.#file = file;
-    this.#topic = topics.inbound(party.id);
-    this.#contacts = customerRecordInput(party.region);
-  }
-
-  validate(row: ImportRow, mapper: RowMapper | undefined, columns: readonly string[]): Outcome {
-    if (row.kind === 'unreadable') {
-      const field = row.column === undefined ? '' : (columns[row.column] ?? `column ${row.column + 1}`);
-      return this.#reject(row, [{ path: field, message: row.reason }], row.raw, 'UNREADABLE_ROW', row.bytes);
-    }
-    if (row.kind === 'fields' && row.fields.length !== columns.length) {
-      const reason = `has ${row.fields.length} fields, the header has ${columns.length}`;
-      return this.#reject(row, [{ path: '', message: reason }], rawOf(row), 'UNREADABLE_ROW', row.bytes);
-    }
-    const cells = row.kind === 'fields' ? row.fields : mapper ? columns.map((column) => cellOf(row.value[column])) : undefined;
-    const payload = cells && mapper ? mapper.payload(cells) : (row as { value: Record<string, unknown> }).value;
-
-    let key: string;
-    let problems: FieldIssue[] | undefined;
-    let code = 'INVALID_ROW';
-    if (this.#kind === 'contacts') {
-      const result = this.#contacts.safeParse(payload);
-      if (result.success) key = sourceKey(this.#party.id, result.data.externalId);
-      else problems = fieldIssuesFromZod(result.error);
-    } else {
-      const result = activityRecordInput.safeParse(payload);
-      if (result.success) {
-        key = sourceKey(this.#party.id, result.data.customerExternalId);
-        const client = result.data.onBehalfOf;
-        if (client !== undefined && !this.#party.clients.includes(client)) {
-          problems = [{ path: 'onBehalfOf', message: `${this.#party.id} does not act on behalf of ${client}` }];
-          code = 'NOT_A_CLIENT';
-        }
-      } else {
-        problems = fieldIssuesFromZod(result.error);
-      }
-    }
-
-    const id = uuidv7();
-    const envelope = JSON.stringify({
-      id,
-      type: this.#kind === 'contacts' ? 'contact.upserted' : 'activity.recorded',
-      version: 1,
-      occurredAt: this.#statedAt,
-      source: this.#party.id,
-      key: problems ? sourceKey(this.#party.id, externalIdOf(payload) ?? `row-${row.row}`) : key!,
-      payload,
-    });
-    if (!problems) return { accepted: true, message: { topic: this.#topic, key: key!, value: envelope, headers: { 'event-id': id } } };
-
-    const trace = new Map<string, string>();
-    if (cells && mapper) mapper.payload(cells, trace);
-    const located = problems.map((issue) => ({ path: trace.size > 0 ? columnOf(trace, issue.path) : issue.path, message: readableReason(issue.message) }));
-    // The envelope is what ingest would have been sent: replaying the dead letter once its cause is gone goes the normal way.
-    return this.#reject(row, located, rawOf(row), code, encoder.encode(envelope));
-  }
-
-  #reject(row: ImportRow, issues: readonly FieldIssue[], raw: string, code: string, bytes: Uint8Array): Outcome {
-    return {
-      accepted: false,
-      issues: issues.map((issue) => ({ row: row.row, field: issue.path, reason: issue.message, raw })),
-      deadLetter: {
-        source: { kind: 'file', party: this.#party.id, file: this.#file, row: row.row },
-        party: this.#party.id,
-        originalBytes: bytes,
-        errorCode: code,
-        errorMessage: `row ${row.row}: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ')}`,
-        issues,
-      },
-    };
-  }
-}
-
-/** zod's wording for an absent value, said the way a spreadsheet user reads it. */
-function readableReason(message: string): string {
-  return /^Invalid input: expected \w+, received undefined$/.test(message) ? 'is required (the cell is empty)' : message;
-}
-
-function externalIdOf(payload: Record<string, unknown>): string | undefined {
-  const id = payload.externalId;
-  return typeof id === 'string' && id.trim() !== '' ? id.trim() : undefined;
-}
-
-function rawOf(row: ImportRow): string {
-  return row.kind === 'unreadable' ? row.raw : Buffer.from(row.bytes).toString('utf8');
-}
-
-/** A JSONL value as a cell: scalars as text, absent and null as an empty cell. */
-function cellOf(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+function textOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }

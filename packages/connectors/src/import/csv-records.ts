@@ -112,11 +112,16 @@ export class CsvRecordReader {
         position = this.#rejectFirstLine(buffer, start, `is longer than ${this.#maxRecordBytes} bytes (a quote that is never closed?)`, undefined, emit);
         continue;
       }
-      this.#row += 1;
       if (scan.kind === 'broken') {
-        position = this.#rejectFirstLine(buffer, start, scan.reason, scan.column, emit, true);
+        // The row is rejected up to its line end: wait for the line end unless the line is over-long.
+        if (!final && buffer.indexOf(LF, start) === -1 && length - start <= this.#maxRecordBytes) {
+          this.#pending = buffer.subarray(start);
+          return;
+        }
+        position = this.#rejectFirstLine(buffer, start, scan.reason, scan.column, emit);
         continue;
       }
+      this.#row += 1;
       const end = scan.end;
       this.#consumed += end - start;
       position = end;
@@ -128,8 +133,8 @@ export class CsvRecordReader {
   }
 
   /** Rejects the record starting at `start` up to the end of its first line; returns where reading resumes. */
-  #rejectFirstLine(buffer: Buffer, start: number, reason: string, column: number | undefined, emit: (row: ImportRow) => void, counted = false): number {
-    if (!counted) this.#row += 1;
+  #rejectFirstLine(buffer: Buffer, start: number, reason: string, column: number | undefined, emit: (row: ImportRow) => void): number {
+    this.#row += 1;
     const lineEnd = buffer.indexOf(LF, start);
     const next = lineEnd === -1 ? buffer.length : lineEnd + 1;
     const limit = Math.min(trimLineEnd(buffer, start, next), start + 4096);

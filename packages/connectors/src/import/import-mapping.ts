@@ -213,10 +213,9 @@ export class RowMapper {
         if (items.length > 0) groups.push({ field, items });
       }
     }
-    for (const field of shape.required) {
-      if (!scalars.some((part) => part.field === field)) {
-        missing.push({ path: field, message: lenient ? `needs a column named ${field} (or a --mapping that names its column)` : 'is not mapped' });
-      }
+    // An explicit mapping names every required field (parseImportMapping); the default one needs the columns.
+    for (const field of lenient ? shape.required : []) {
+      if (!scalars.some((part) => part.field === field)) missing.push({ path: field, message: `needs a column named ${field} (or a --mapping that names its column)` });
     }
     if (missing.length > 0) {
       const error = new ValidationError(missing, 'MAPPING_DOES_NOT_FIT');
