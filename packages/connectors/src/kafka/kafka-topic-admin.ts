@@ -1,4 +1,7 @@
-import { KafkaJSAggregateError, type Admin, type Kafka } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+
+// kafkajs is CommonJS: Node's ESM loader cannot see its error classes as named exports.
+const { KafkaJSAggregateError } = kafkajs;
 import type { TopicAdmin, TopicSpec } from '../bus/bus.port.js';
 import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client.js';
 

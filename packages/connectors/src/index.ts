@@ -1,0 +1,18 @@
+export * from './bus/bus.port.js';
+export * from './bus/bus-instrumentation.js';
+export * from './bus/create-bus.js';
+export { EmbeddedLogBus, appendToLog, type EmbeddedLogBusOptions } from './embedded/embedded-log.bus.js';
+export { KafkaBus } from './kafka/kafka.bus.js';
+export { KafkaAdminTopics } from './kafka/kafka-topic-admin.js';
+export * from './relay/outbox-relay.js';
+export * from './ingest/ingest.pipeline.js';
+export * from './fan-out/fan-out.service.js';
+export * from './instrumentation/sync-events.js';
+export * from './dead-letters/dead-letter-replay.js';
+export * from './engine/sync-engine.js';
+export * from './webhooks/webhook-signature.js';
+export * from './webhooks/inbound-webhook.js';
+export * from './webhooks/webhook-delivery.js';
+export * from './cti/cti-call.connector.js';
+export * from './import/bulk-import.js';
+export { importKinds, type ImportKind, type ImportMapping } from './import/import-mapping.js';
