@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { errors, importPKCS8, importSPKI, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, importPKCS8, importSPKI, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { TandemError } from '@tandem/schema';
 import { principal as principalContract, type Principal } from './principal.js';
 
@@ -9,30 +9,49 @@ export type SigningKeys =
   | { readonly kind: 'secret'; readonly secret: string }
   | { readonly kind: 'pem'; readonly algorithm: 'RS256' | 'ES256'; readonly publicKeyPem: string; readonly privateKeyPem?: string };
 
+type Algorithm = 'HS256' | 'RS256' | 'ES256';
 type Verifier = Parameters<typeof jwtVerify>[1];
 type Signer = Parameters<SignJWT['sign']>[0];
 
+/** One key that verifies tokens: its algorithm and the `kid` tokens signed with it carry. */
+interface VerificationKey {
+  readonly algorithm: Algorithm;
+  readonly kid: string;
+  readonly key: Verifier;
+}
+
+export interface TokenServiceOptions {
+  /**
+   * Keys rotated out of signing whose tokens are still accepted until they are removed from this
+   * list (a secret or a public key each; private keys are ignored). Tokens name their key by `kid`.
+   */
+  readonly previousKeys?: readonly SigningKeys[];
+}
+
 /**
  * Issues and verifies bearer tokens carrying party, role and (interaction-center agents) the
- * client acted for. Every key has a `kid` derived from it, so rotated keys are told apart.
+ * client acted for. Every key has a `kid` derived from it: tokens are signed with the current key
+ * and verified with the key their `kid` names — the current one or a previous one still accepted.
  */
 export class TokenService {
   private constructor(
-    private readonly algorithm: 'HS256' | 'RS256' | 'ES256',
-    private readonly kid: string,
-    private readonly verifyKey: Verifier,
+    private readonly current: VerificationKey,
     private readonly signKey: Signer | undefined,
+    private readonly verifiers: ReadonlyMap<string, VerificationKey>,
     private readonly issuer: string,
   ) {}
 
-  static async create(keys: SigningKeys, issuer: string): Promise<TokenService> {
-    if (keys.kind === 'secret') {
-      const secret = new TextEncoder().encode(keys.secret);
-      return new TokenService('HS256', keyId(keys.secret), secret, secret, issuer);
+  static async create(keys: SigningKeys, issuer: string, options: TokenServiceOptions = {}): Promise<TokenService> {
+    const current = await verificationKey(keys);
+    const signKey =
+      keys.kind === 'secret' ? new TextEncoder().encode(keys.secret) : keys.privateKeyPem ? await importPKCS8(keys.privateKeyPem, keys.algorithm) : undefined;
+    const verifiers = new Map<string, VerificationKey>();
+    for (const previous of options.previousKeys ?? []) {
+      const key = await verificationKey(previous);
+      verifiers.set(key.kid, key);
     }
-    const publicKey = await importSPKI(keys.publicKeyPem, keys.algorithm);
-    const privateKey = keys.privateKeyPem ? await importPKCS8(keys.privateKeyPem, keys.algorithm) : undefined;
-    return new TokenService(keys.algorithm, keyId(keys.publicKeyPem), publicKey, privateKey, issuer);
+    verifiers.set(current.kid, current);
+    return new TokenService(current, signKey, verifiers, issuer);
   }
 
   static readPemFiles(algorithm: 'RS256' | 'ES256', publicKeyFile: string, privateKeyFile?: string): SigningKeys {
@@ -48,7 +67,7 @@ export class TokenService {
     if (!this.signKey) throw new TandemError('INTERNAL', 'NO_SIGNING_KEY', 'this hub only verifies tokens (no private key configured)');
     const claims: JWTPayload = { party: principal.party, role: principal.role, ...(principal.actingFor ? { actingFor: principal.actingFor } : {}) };
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: this.algorithm, kid: this.kid })
+      .setProtectedHeader({ alg: this.current.algorithm, kid: this.current.kid })
       .setSubject(principal.subject)
       .setIssuer(this.issuer)
       .setIssuedAt()
@@ -56,11 +75,16 @@ export class TokenService {
       .sign(this.signKey);
   }
 
-  /** Verifies signature, `kid`, issuer and expiry; throws UNAUTHENTICATED with the reason. */
+  /** Verifies `kid` (a current or still-accepted key), signature, issuer and expiry; throws UNAUTHENTICATED with the reason. */
   async verify(token: string): Promise<Principal> {
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, this.verifyKey, { issuer: this.issuer, algorithms: [this.algorithm] });
-      if (protectedHeader.kid !== this.kid) throw unauthenticated('TOKEN_UNKNOWN_KEY', `token key id ${String(protectedHeader.kid)} is not a current signing key`);
+      const kid = keyIdOf(token);
+      const verifier = kid === undefined ? undefined : this.verifiers.get(kid);
+      if (!verifier) {
+        throw unauthenticated('TOKEN_UNKNOWN_KEY', kid === undefined ? 'token names no signing key (kid)' : `token key id ${kid.slice(0, 64)} is not a current or accepted signing key`);
+      }
+      // The algorithm comes from the key, never from the token: no HS256-with-a-public-key confusion.
+      const { payload } = await jwtVerify(token, verifier.key, { issuer: this.issuer, algorithms: [verifier.algorithm] });
       const parsed = principalContract.safeParse({ subject: payload.sub, party: payload.party, role: payload.role, actingFor: payload.actingFor });
       if (!parsed.success) throw unauthenticated('TOKEN_CLAIMS_INVALID', 'token claims party, role or sub are missing or invalid');
       return parsed.data;
@@ -72,6 +96,21 @@ export class TokenService {
       throw error;
     }
   }
+}
+
+/** The `kid` of a token's protected header; UNAUTHENTICATED when the token is not a compact JWS. */
+function keyIdOf(token: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    throw unauthenticated('TOKEN_INVALID', 'token is not a JWS in compact form');
+  }
+}
+
+async function verificationKey(keys: SigningKeys): Promise<VerificationKey> {
+  if (keys.kind === 'secret') return { algorithm: 'HS256', kid: keyId(keys.secret), key: new TextEncoder().encode(keys.secret) };
+  return { algorithm: keys.algorithm, kid: keyId(keys.publicKeyPem), key: await importSPKI(keys.publicKeyPem, keys.algorithm) };
 }
 
 function keyId(material: string): string {
