@@ -14,6 +14,8 @@ import { ConsumerOffsetEntity, OutboxMessageEntity } from '../messaging/outbox.e
 import { DeadLetterEntity } from '../dead-letters/dead-letter.entity.js';
 import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity.js';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
+import { ApiKeyEntity } from '../auth/api-key.entity.js';
+import { AccessAuditEntryEntity } from '../audit/access-audit.entity.js';
 
 /** The explicit entity list: no folder scanning, so bundlers and tsx see the same model. */
 export const entities = [
@@ -36,4 +38,6 @@ export const entities = [
   DeadLetterEntity,
   WebhookEndpointEntity,
   WebhookDeliveryEntity,
+  ApiKeyEntity,
+  AccessAuditEntryEntity,
 ];

@@ -1,8 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122221641 } from './Migration20261122221641.js';
 import { Migration20261122224036 } from './Migration20261122224036.js';
+import { Migration20261122230439 } from './Migration20261122230439.js';
+import { Migration20261122230450 } from './Migration20261122230450.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
   { name: 'Migration20261122224036', class: Migration20261122224036 },
+  { name: 'Migration20261122230439', class: Migration20261122230439 },
+  { name: 'Migration20261122230450', class: Migration20261122230450 },
 ];

@@ -1,0 +1,42 @@
+import { raw } from '@mikro-orm/core';
+import type { Em } from '../database/orm.js';
+import type { AccessScope } from '../sharing/access-scope.js';
+import { activityView, type TimelineCursor, type TimelinePage } from '../customers/customer-view.service.js';
+import { ActivityEntity, type ActivityRow } from './activity.entity.js';
+
+export interface TimelinePageRequest {
+  readonly first: number;
+  readonly after?: TimelineCursor;
+}
+
+/**
+ * The same page (`first` after `after`) of several customers' timelines in ONE query, whatever
+ * the number of customers or activities: a window function ranks each customer's visible
+ * activities newest first and keeps `first + 1` per customer. Visibility is the scope's
+ * `activityFilter` (the rule `loadTimeline` applies); customers without activities get an empty page.
+ */
+export async function loadTimelines(em: Em, scope: AccessScope, customerIds: readonly string[], page: TimelinePageRequest): Promise<Map<string, TimelinePage>> {
+  const ids = [...new Set(customerIds)];
+  const pages = new Map<string, TimelinePage>(ids.map((id) => [id, { activities: [], hasNextPage: false }]));
+  if (ids.length === 0) return pages;
+  const cursor = page.after
+    ? { $or: [{ occurredAt: { $lt: page.after.occurredAt } }, { occurredAt: page.after.occurredAt, id: { $lt: page.after.id } }] }
+    : {};
+  const ranked = em
+    .createQueryBuilder(ActivityEntity, 'a')
+    .select(['a.*', raw('row_number() over (partition by a.customer_id order by a.occurred_at desc, a.id desc) as timeline_rank')])
+    .where({ $and: [{ customer: { $in: ids } }, scope.activityFilter(), cursor] });
+  const rows: ActivityRow[] = await em
+    .createQueryBuilder(ActivityEntity, 't')
+    .select('t.*')
+    .from(ranked, 't')
+    .where('t.timeline_rank <= ?', [page.first + 1])
+    .orderBy([{ customer: 'asc' }, { occurredAt: 'desc' }, { id: 'desc' }])
+    .getResultList();
+  const byCustomer = new Map<string, ActivityRow[]>();
+  for (const row of rows) byCustomer.set(row.customer, [...(byCustomer.get(row.customer) ?? []), row]);
+  for (const [id, list] of byCustomer) {
+    pages.set(id, { activities: list.slice(0, page.first).map((row) => activityView(row, scope)), hasNextPage: list.length > page.first });
+  }
+  return pages;
+}
