@@ -2,17 +2,18 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { Orm } from '@tandem/core';
+import type { AccessAuditor, Orm } from '@tandem/core';
 import type { Bus } from '@tandem/connectors';
-import { TandemError } from '@tandem/schema';
 import type { TokenService } from '../auth/token.service.js';
-import type { Principal } from '../auth/principal.js';
+import { authenticate } from '../auth/authenticate.js';
 import { schema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { maskError } from '../graphql/errors.js';
+import { useAccessAudit } from '../graphql/access-audit.plugin.js';
 import { landingPage } from './landing-page.js';
 import { webhookRoutes } from './webhooks.routes.js';
 import { ctiRoutes } from './cti.routes.js';
+import { createHardening, type HardeningOptions } from './hardening/hardening.js';
 
 /** Something whose reachability decides readiness (the database, the bus). */
 export interface ReadinessCheck {
@@ -29,6 +30,15 @@ export interface AppDependencies {
   readonly graphiql?: { readonly headers?: Record<string, string> } | false;
   /** Where signed partner requests (webhooks, CTI) are published; without it those routes are not mounted. */
   readonly bus?: Bus;
+  /** Production: introspection and field suggestions off. Default false. */
+  readonly production?: boolean;
+  /** Limits, rate limits and trusted documents; production defaults (docs/api-hardening.md) unless overridden. */
+  readonly hardening?: HardeningOptions;
+  /**
+   * The access audit: every customer read through GraphQL is recorded (batched writes). Its
+   * owner closes it after the server has drained. Without it nothing is audited (tests).
+   */
+  readonly auditor?: AccessAuditor;
 }
 
 /** Builds the HTTP app; never listens (main.ts and tests decide where). */
@@ -39,8 +49,12 @@ export function createApp(deps: AppDependencies): Express {
     app.use(webhookRoutes(partner), ctiRoutes(partner));
   }
 
+  const hardening = createHardening(deps.hardening, deps.production ?? false);
   const yoga = createYoga<{ req: express.Request; res: express.Response }, GraphQLContext>({
     schema,
+    plugins: [...hardening.plugins, ...(deps.auditor ? [useAccessAudit(deps.auditor)] : [])],
+    batching: hardening.batching,
+    maxRequestBodySize: hardening.maxRequestBodySize,
     graphqlEndpoint: '/graphql',
     logging: deps.logger.child({ component: 'yoga' }),
     maskedErrors: { maskError: maskError(deps.logger) },
@@ -50,9 +64,9 @@ export function createApp(deps: AppDependencies): Express {
     landingPage: false,
     context: async ({ request }) => {
       const requestId = request.headers.get('x-request-id') ?? randomUUID();
-      const principal = await authenticate(deps.tokens, request.headers.get('authorization'));
+      const principal = await authenticate(deps.tokens, deps.orm, { authorization: request.headers.get('authorization'), apiKey: request.headers.get('x-api-key') });
       const logger = deps.logger.child({ requestId, ...(principal ? { party: principal.party } : {}) });
-      return createGraphQLContext(deps.orm, principal, requestId, logger);
+      return createGraphQLContext(deps.orm, principal, requestId, logger, hardening.lookupsFor(principal));
     },
   });
   app.use(yoga.graphqlEndpoint, (req, res) => yoga.handle(req, res, { req, res }));
@@ -76,11 +90,4 @@ export function createHealthApp(readiness: readonly ReadinessCheck[]): Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
   });
   return app;
-}
-
-async function authenticate(tokens: TokenService, header: string | null): Promise<Principal | undefined> {
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1]) throw new TandemError('UNAUTHENTICATED', 'BAD_AUTHORIZATION_HEADER', 'Authorization must be "Bearer <token>"');
-  return tokens.verify(match[1]);
 }

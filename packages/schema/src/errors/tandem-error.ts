@@ -55,6 +55,17 @@ export class NotFoundError extends TandemError {
   }
 }
 
+/** Over a rate limit; transports send `retryAfterSeconds` as HTTP `Retry-After`. */
+export class RateLimitedError extends TandemError {
+  readonly retryAfterSeconds: number;
+
+  constructor(code: string, message: string, retryAfterSeconds: number) {
+    super('RATE_LIMITED', code, message);
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
 export function formatIssues(issues: readonly FieldIssue[]): string {
   return issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
 }
