@@ -16,3 +16,4 @@ export * from './webhooks/webhook-delivery.js';
 export * from './cti/cti-call.connector.js';
 export * from './import/bulk-import.js';
 export { importKinds, type ImportKind, type ImportMapping } from './import/import-mapping.js';
+export * from './backfill/backfill.js';

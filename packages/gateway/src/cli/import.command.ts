@@ -72,7 +72,7 @@ export function registerImportCommand(program: Command, deps: ImportCommandDeps)
           onProgress: ({ bytesRead, totalBytes }) => {
             // Bytes read against the file size: a share of the work without counting rows first.
             progress ??= createProgress(`importing ${basename(file)} (KiB)`, Math.ceil(totalBytes / 1024), stderr);
-            progress.update(Math.floor(bytesRead / 1024));
+            progress.update(Math.ceil(bytesRead / 1024));
           },
         });
         progress?.stop();

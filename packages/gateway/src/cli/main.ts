@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { DeterministicIdentityResolver, migrate, openOrm, type Orm } from '@tandem/core';
+import { AccessAuditor, DeterministicIdentityResolver, migrate, openOrm, type Orm } from '@tandem/core';
 import { startSyncEngine, WebhookDeliveryWorker } from '@tandem/connectors';
 import type { Logger } from 'pino';
 import { TandemError } from '@tandem/schema';
@@ -14,6 +14,9 @@ import { printSortedSchema } from '../graphql/schema.js';
 import { seedDemoWorld } from '../seed/seed.service.js';
 import { createProgress } from './progress.js';
 import { busLogger, createConfiguredBus } from '../runtime/bus.js';
+import { registerImportCommand, type CommandHub } from './import.command.js';
+import { registerOperationsCommands } from './operations.command.js';
+import { registerApiKeyCommand } from './api-key.command.js';
 
 const program = new Command('tandem').description('Tandem — collaborative CRM integration hub').showHelpAfterError();
 
@@ -45,19 +48,23 @@ program
     const demoToken = development
       ? await tokens.issue({ subject: 'demo-dealer-staff', party: 'dealer-berlin', role: 'dealer_staff' }, { expiresIn: '30d' })
       : undefined;
+    const auditor = new AccessAuditor(orm, { onError: (err, details) => logger.error({ err, ...details }, 'access audit write failed') });
     const app = createApp({
       orm,
       tokens,
       logger,
       readiness: readinessChecks(orm, bus),
       bus,
+      auditor,
       graphiql: development ? { headers: { Authorization: `Bearer ${demoToken}` } } : false,
+      production: !development,
+      hardening: { trustedDocumentsOnly: cfg.TANDEM_TRUSTED_DOCUMENTS_ONLY },
     });
     const server = app.listen(cfg.PORT, () => {
       logger.info(`Tandem is listening on http://localhost:${cfg.PORT} (GraphQL at /graphql, ${bus.kind} bus)`);
       if (demoToken) logger.info('GraphiQL is preset with a token for dealer-berlin staff (development only)');
     });
-    onShutdown(logger, server, [async () => engine?.stop(), () => bus.close(), () => orm.close()]);
+    onShutdown(logger, server, [async () => engine?.stop(), () => auditor.close(), () => bus.close(), () => orm.close()]);
   });
 
 program
@@ -154,6 +161,26 @@ program
     if (options.write) writeFileSync(options.write, sdl);
     else process.stdout.write(sdl);
   });
+
+/** The database and the bus for a one-shot command, as `serve` and `worker` open them. */
+async function openCommandHub(): Promise<CommandHub> {
+  const cfg = config();
+  const logger = createLogger(cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL);
+  const orm = await openHubDatabase(cfg, logger);
+  const bus = createConfiguredBus(cfg, orm, logger);
+  return {
+    orm,
+    bus,
+    async close() {
+      await bus.close();
+      await orm.close();
+    },
+  };
+}
+
+registerImportCommand(program, { openHub: openCommandHub });
+registerOperationsCommands(program, { openHub: openCommandHub });
+registerApiKeyCommand(program, { openHub: openCommandHub });
 
 async function seedIfEmpty(orm: Orm, logger: Logger): Promise<void> {
   const { PartyEntity } = await import('@tandem/core');

@@ -2,13 +2,14 @@ import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
-import { TandemError, ValidationError } from '@tandem/schema';
+import { ValidationError } from '@tandem/schema';
 import type { GraphQLContext } from './context.js';
+import { scopeLoaders, unauthorizedError } from './auth-scopes.js';
 
 /** The Pothos builder: configuration only. Feature files define their types on it. */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
-  AuthScopes: { authenticated: boolean };
+  AuthScopes: { authenticated: boolean; read: boolean; write: boolean; webhook: boolean };
   Scalars: { DateTime: { Input: Date; Output: Date } };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
@@ -27,8 +28,8 @@ export const builder = new SchemaBuilder<{
       ),
   },
   scopeAuth: {
-    authScopes: (context) => ({ authenticated: Boolean(context.principal) }),
-    unauthorizedError: () => new TandemError('UNAUTHENTICATED', 'AUTHENTICATION_REQUIRED', 'send a bearer token (Authorization: Bearer …)'),
+    authScopes: (context) => scopeLoaders(context.principal),
+    unauthorizedError: (_parent, context, _info, result) => unauthorizedError(context.principal, result),
   },
   relay: {
     cursorType: 'String',
@@ -48,4 +49,7 @@ builder.scalarType('DateTime', {
   },
 });
 
-builder.queryType({});
+// Every query needs the read scope (connectors' API keys may lack it); fields add their own checks.
+builder.queryType({ authScopes: { read: true } });
+// Every mutation needs the write scope; fields add their role checks (auth/capability.ts). Feature files use builder.mutationFields.
+builder.mutationType({ authScopes: { write: true } });

@@ -1,13 +1,16 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { AccessScope, ActivityView, CustomerView, Em, Orm } from '@tandem/core';
-import { getParty, loadCustomerViews, scopeForParty } from '@tandem/core';
+import { AccessTrail, getParty, loadCustomerViews, scopeForParty } from '@tandem/core';
 import { TandemError, type CountryCode } from '@tandem/schema';
 import type { Principal } from '../auth/principal.js';
+import type { LookupThrottle } from './lookup-throttle.js';
 
 /** Per-request state: one EntityManager fork, the caller, and batch loaders (no N+1). */
 export interface GraphQLContext {
   readonly em: Em;
+  /** For work that needs transactions of its own (mutations run the ingest pipeline). */
+  readonly orm: Orm;
   readonly principal: Principal | undefined;
   readonly requestId: string;
   readonly logger: Logger;
@@ -16,17 +19,23 @@ export interface GraphQLContext {
   /** The caller's country: the region for national-format phone numbers it types. */
   viewerCountry(): Promise<CountryCode>;
   readonly customers: DataLoader<string, CustomerView | undefined>;
+  /** What this request read of each customer's personal data, for the access audit; undefined without a principal. */
+  readonly accessTrail: AccessTrail | undefined;
+  /** The caller's budget for oracle-prone lookups (caller-number search). */
+  readonly lookups: LookupThrottle;
 }
 
-export function createGraphQLContext(orm: Orm, principal: Principal | undefined, requestId: string, logger: Logger): GraphQLContext {
+export function createGraphQLContext(orm: Orm, principal: Principal | undefined, requestId: string, logger: Logger, lookups: LookupThrottle): GraphQLContext {
   const em = orm.em.fork() as Em;
   let scope: Promise<AccessScope> | undefined;
   let country: Promise<CountryCode> | undefined;
   const context: GraphQLContext = {
     em,
+    orm,
     principal,
     requestId,
     logger,
+    lookups,
     scope() {
       if (!principal) return Promise.reject(new TandemError('UNAUTHENTICATED', 'AUTHENTICATION_REQUIRED', 'send a bearer token (Authorization: Bearer …)'));
       scope ??= scopeForParty(em, principal.party, principal.actingFor);
@@ -37,9 +46,14 @@ export function createGraphQLContext(orm: Orm, principal: Principal | undefined,
       return country;
     },
     customers: new DataLoader(async (ids) => {
-      const views = await loadCustomerViews(em, await context.scope(), ids);
+      const scope = await context.scope();
+      const views = await loadCustomerViews(em, scope, ids);
+      for (const view of views.values()) context.accessTrail?.noteCustomerView(view, scope);
       return ids.map((id) => views.get(id));
     }),
+    accessTrail: principal
+      ? new AccessTrail({ principal: principal.subject, role: principal.role, party: principal.party, actingFor: principal.actingFor, requestId })
+      : undefined,
   };
   return context;
 }

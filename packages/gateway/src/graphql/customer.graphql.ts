@@ -1,17 +1,19 @@
 import { z } from 'zod';
 import type { Grant, Sourced } from '@tandem/core';
-import { loadTimeline, searchCustomers } from '@tandem/core';
+import { searchCustomers } from '@tandem/core';
 import { builder } from './builder.js';
 import type { ActivityView, CustomerView } from './context.js';
 import { ChannelEnum, ContactLabelEnum, CustomerKindEnum, DirectionEnum, VehicleRelationEnum } from './enums.graphql.js';
 import { decodeTimelineCursor, encodeTimelineCursor } from './cursor.js';
+import { customer360Loaders } from './customer-360.loaders.js';
+import { readsAsPhoneNumber } from './lookup-throttle.js';
 
 const VisibilityEnum = builder.enumType('Visibility', {
   description: "Why the viewer sees a value: it is the viewer's own, or a sharing agreement grants it.",
   values: ['OWN', 'AGREEMENT'] as const,
 });
 
-const SourceRef = builder.objectRef<Sourced>('Source').implement({
+export const SourceRef = builder.objectRef<Sourced>('Source').implement({
   description: 'Which party supplied a value, and under which grant the viewer sees it.',
   fields: (t) => ({
     party: t.id({ resolve: (source) => source.sourceParty }),
@@ -113,7 +115,8 @@ export const CustomerRef = builder.objectRef<CustomerView>('Customer').implement
       resolve: async (customer, args, context) => {
         const first = args.first ?? 20;
         const after = args.after ? decodeTimelineCursor(args.after) : undefined;
-        const page = await loadTimeline(context.em, await context.scope(), customer.id, after ? { first, after } : { first });
+        // Batched: the same page of every customer in the response comes from one query.
+        const page = await customer360Loaders(context).timeline.load({ customerId: customer.id, first, after });
         const edges = page.activities.map((activity) => ({ cursor: encodeTimelineCursor(activity), node: activity }));
         return {
           edges,
@@ -156,7 +159,14 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, context) => {
       const scope = await context.scope();
       const region = await context.viewerCountry();
-      return searchCustomers(context.em, scope, args.search, { region, limit: args.first ?? 20 });
+      // Caller-number lookups answer "whose number is this?" for any number tried: counted per caller, before the database is asked.
+      const counted = readsAsPhoneNumber(args.search);
+      if (counted) await context.lookups.phoneLookup();
+      const result = await searchCustomers(context.em, scope, args.search, { region, limit: args.first ?? 20 });
+      // Core decides how a term reads; a phone lookup the pre-check missed still counts, and past the limit its answer is withheld.
+      if (result.kind === 'phone' && !counted) await context.lookups.phoneLookup();
+      for (const customer of result.customers) context.accessTrail?.noteCustomerView(customer, scope);
+      return result;
     },
   }),
 }));

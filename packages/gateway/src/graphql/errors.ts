@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import { graphqlCodeByCategory, httpStatusByCategory, TandemError } from '@tandem/schema';
+import { graphqlCodeByCategory, httpStatusByCategory, RateLimitedError, TandemError } from '@tandem/schema';
 
 /**
  * Yoga's error mask: domain errors keep their message, code and field issues; anything else
@@ -10,24 +10,31 @@ export function maskError(logger: Logger) {
   return (error: unknown, message: string): Error => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const domain = findTandemError(original);
-    if (domain) {
-      return new GraphQLError(domain.message, {
-        ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
-        extensions: {
-          code: graphqlCodeByCategory[domain.category],
-          reason: domain.code,
-          ...(domain.issues.length > 0 ? { issues: domain.issues } : {}),
-          ...(domain.category === 'UNAUTHENTICATED' ? { http: { status: httpStatusByCategory.UNAUTHENTICATED } } : {}),
-        },
-      });
-    }
-    if (error instanceof GraphQLError && !error.originalError) return error;
+    if (domain) return domainGraphQLError(domain, error instanceof GraphQLError ? error : undefined);
+    // graphql-js's own errors (syntax, validation, variable coercion, whose cause is itself a GraphQLError) are for the client.
+    if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) return error;
     logger.error({ err: original }, 'unexpected error in a GraphQL operation');
     return new GraphQLError(message, {
       ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
   };
+}
+
+/** A domain error as GraphQL reports it: message, `code` by category, `reason`, field issues, and the HTTP status where it decides one. */
+export function domainGraphQLError(domain: TandemError, located?: GraphQLError): GraphQLError {
+  return new GraphQLError(domain.message, {
+    ...(located ? { nodes: located.nodes, path: located.path } : {}),
+    extensions: {
+      code: graphqlCodeByCategory[domain.category],
+      reason: domain.code,
+      ...(domain.issues.length > 0 ? { issues: domain.issues } : {}),
+      ...(domain.category === 'UNAUTHENTICATED' ? { http: { status: httpStatusByCategory.UNAUTHENTICATED } } : {}),
+      ...(domain instanceof RateLimitedError
+        ? { retryAfterSeconds: domain.retryAfterSeconds, http: { status: httpStatusByCategory.RATE_LIMITED, headers: { 'Retry-After': String(domain.retryAfterSeconds) } } }
+        : {}),
+    },
+  });
 }
 
 function findTandemError(error: unknown): TandemError | undefined {

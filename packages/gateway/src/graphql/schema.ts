@@ -3,6 +3,10 @@ import { builder } from './builder.js';
 import './enums.graphql.js';
 import './party.graphql.js';
 import './customer.graphql.js';
+import './customer-360.graphql.js';
+import './customer-mutations.graphql.js';
+import './access-audit.graphql.js';
+import './dead-letter.graphql.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 
