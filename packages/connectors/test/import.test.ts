@@ -292,6 +292,31 @@ describe.each(testDialects())('bulk import on %s', (dialect) => {
     ]);
   });
 
+  it('maps flat JSON Lines with a mapping, numbers included', async () => {
+    const file = join(dir, 'export.ndjson');
+    await writeFile(
+      file,
+      [
+        { KundenNr: 5001, Vorname: 'Kārlis', Nachname: 'Krūmiņš', Mobil: '+371 29 600 001', Marke: 'Nordwagen', Modell: 'Polaris', FIN: 'WNWDK1A0N00600001' },
+        { KundenNr: 5002, Vorname: 'Dace', Nachname: null, Mobil: '+371 29 600 002' },
+      ]
+        .map((line) => JSON.stringify(line))
+        .join('\n'),
+    );
+    const mapping = { externalId: 'KundenNr', givenName: 'Vorname', familyName: 'Nachname', phones: [{ column: 'Mobil', label: 'mobile' }], vehicles: [{ vin: 'FIN', brand: 'Marke', model: 'Modell' }] };
+    const result = await importFile({ orm, bus, party: 'oem', file, mapping, rejectsFile: join(dir, 'export.rejects.csv') });
+    expect(result).toMatchObject({ rows: 2, accepted: 1, rejected: 1, ignoredColumns: [] });
+    expect((await rejectsOf(result.rejectsFile)).map(({ row, field, reason }) => [Number(row), field, reason])).toEqual([[2, 'Nachname', 'is required for a person']]);
+    const [event] = await fork().find(OutboxMessageEntity, { topic: topics.inbound('oem'), key: 'oem:5001' });
+    expect(JSON.parse(event!.payload)).toMatchObject({
+      type: 'contact.upserted',
+      version: 1,
+      source: 'oem',
+      key: 'oem:5001',
+      payload: { externalId: '5001', givenName: 'Kārlis', familyName: 'Krūmiņš', phones: [{ value: '+371 29 600 001', label: 'mobile' }], vehicles: [{ vin: 'WNWDK1A0N00600001', brand: 'Nordwagen', model: 'Polaris' }] },
+    });
+  });
+
   it("maps a Danish dealer's own columns with a mapping file (semicolons, BOM, CRLF) and names the user's column in rejects", async () => {
     const header = 'Kundennr;Vorname;Nachname;Mobil;Telefon;E-Mail;FIN;Marke;Modell;Straße;PLZ;Ort;Notiz';
     const rows = [
@@ -369,6 +394,17 @@ describe.each(testDialects())('bulk import on %s', (dialect) => {
     expect(await readFile(result.rejectsFile, 'utf8')).toBe('row,field,reason,raw\n');
   });
 
+  it('keeps the rejects of a file where every row is bad batch by batch, so memory stays bounded', async () => {
+    const file = join(dir, 'all-bad.csv');
+    await writeFile(file, `externalId,familyName,phone\n${Array.from({ length: 25 }, (_, index) => `Z-${index},Groß,0151 1`).join('\n')}\n`);
+    const progress: ImportProgress[] = [];
+    const result = await importFile({ orm, bus, party: 'dealer-aarhus', file, batchSize: 10, onProgress: (event) => progress.push(event) });
+    expect(result).toMatchObject({ rows: 25, accepted: 0, rejected: 25 });
+    expect(progress.map((event) => event.rejected)).toEqual([10, 20, 25]);
+    expect((await rejectsOf(result.rejectsFile)).map((line) => Number(line.row))).toEqual(Array.from({ length: 25 }, (_, index) => index + 2));
+    expect(await fork().count(DeadLetterEntity, { party: 'dealer-aarhus', errorCode: 'INVALID_ROW', source: { kind: 'file', file } })).toBe(25);
+  });
+
   it('fails before reading the file for an unknown party, and before publishing for a mapping that does not fit the header', async () => {
     const file = join(dir, 'unknown.csv');
     await writeFile(file, 'externalId,familyName\nX-1,Weiß\n');
@@ -383,12 +419,15 @@ describe.each(testDialects())('bulk import on %s', (dialect) => {
       message:
         'The file\'s columns do not fit the mapping: externalId: names column "Kundennr", which the file does not have; familyName: names column "Nachname", which the file does not have (columns: externalId, familyName)',
     });
+    expect(existsSync(`${file}.rejects.csv`)).toBe(false);
     await expect(importFile({ orm, bus, party: 'dealer-berlin', file, mapping: { externalId: 'externalId', phones: 'Mobil' } })).rejects.toMatchObject({
       code: 'INVALID_MAPPING',
       issues: [{ path: 'phones', message: 'must be a list of columns' }],
     });
     const utf16 = join(dir, 'utf16.csv');
     await writeFile(utf16, Buffer.from('\ufeffexternalId,familyName\nX-1,Weiß\n', 'utf16le'));
+    await expect(importFile({ orm, bus, party: 'dealer-berlin', file: utf16 })).rejects.toMatchObject({ code: 'UNREADABLE_FILE' });
+    await writeFile(utf16, Buffer.from('externalId,familyName\nX-1,Weiß\n', 'utf16le'));
     await expect(importFile({ orm, bus, party: 'dealer-berlin', file: utf16 })).rejects.toMatchObject({ code: 'UNREADABLE_FILE' });
     expect(await fork().count(OutboxMessageEntity, {})).toBe(outbox);
     expect((await stat(file)).size).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { formatIssues, isPhoneRegion, partyId as partyIdContract, TandemError, topics, ValidationError } from '@tandem/schema';
 import { domainErrorOfDriver, PartyEntity, recordDeadLetter, runConsumerTransaction, type DeadLetterInput, type Em, type Orm } from '@tandem/core';
@@ -9,7 +9,7 @@ import { JsonlRecordReader } from './jsonl-records.js';
 import type { ImportRow } from './import-row.js';
 import { parseImportMapping, type ImportKind, type ImportMapping } from './import-mapping.js';
 import { RejectsFile, type RowIssue } from './rejects-file.js';
-import { RowValidator, type ImportingParty } from './row-validation.js';
+import { RowValidator, type ImportingParty, type RowOutcome } from './row-validation.js';
 import { UnreadableFileError } from './text-decoding.js';
 
 export type ImportFormat = 'csv' | 'jsonl';
@@ -105,11 +105,13 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
   let issues: RowIssue[] = [];
   let deadLetters: DeadLetterInput[] = [];
 
+  /** Publishes the batch (durably), then keeps its rejects; every `batchSize` rows, good or bad, so memory stays bounded. */
   const flush = async () => {
     if (messages.length > 0) await options.bus.publish(messages);
     counts.accepted += messages.length;
     messages = [];
     if (deadLetters.length > 0) await keepDeadLetters(options.orm, deadLetters);
+    counts.rejected += deadLetters.length;
     deadLetters = [];
     await rejects.write(issues);
     issues = [];
@@ -127,22 +129,25 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
       const outcome = validator.validate(row);
       if (outcome.accepted) {
         messages.push({ topic: validator.topic, key: outcome.key, value: outcome.envelope, headers: { 'event-id': outcome.id } });
-        if (messages.length >= batchSize) await flush();
-        continue;
+      } else {
+        reject(row, outcome);
       }
-      counts.rejected += 1;
-      const raw = row.kind === 'unreadable' ? row.raw : textOf(row.bytes);
-      for (const issue of outcome.issues) issues.push({ row: row.row, field: issue.path, reason: issue.message, raw });
-      deadLetters.push({
-        source: { kind: 'file', party: party.id, file: path, row: row.row },
-        party: party.id,
-        // The event the row would have been, so a replay (once its cause is gone) takes the normal path; the bytes when unreadable.
-        originalBytes: outcome.envelope === undefined ? Buffer.from(row.bytes) : encoder.encode(outcome.envelope),
-        errorCode: outcome.code,
-        errorMessage: `row ${row.row}: ${formatIssues(outcome.issues)}`,
-        issues: outcome.issues,
-      });
+      if (messages.length + deadLetters.length >= batchSize) await flush();
     }
+  };
+
+  const reject = (row: ImportRow, outcome: Extract<RowOutcome, { accepted: false }>) => {
+    const raw = row.kind === 'unreadable' ? row.raw : textOf(row.bytes);
+    for (const issue of outcome.issues) issues.push({ row: row.row, field: issue.path, reason: issue.message, raw });
+    deadLetters.push({
+      source: { kind: 'file', party: party.id, file: path, row: row.row },
+      party: party.id,
+      // The event the row would have been, so a replay (once its cause is gone) takes the normal path; the bytes when unreadable.
+      originalBytes: outcome.envelope === undefined ? Buffer.from(row.bytes) : encoder.encode(outcome.envelope),
+      errorCode: outcome.code,
+      errorMessage: `row ${row.row}: ${formatIssues(outcome.issues)}`,
+      issues: outcome.issues,
+    });
   };
 
   try {
@@ -160,6 +165,8 @@ export async function importFile(options: ImportFileOptions): Promise<ImportResu
     await rejects.close();
   } catch (error) {
     await rejects.close().catch(() => undefined);
+    // Nothing was read: no rejects file to look at (a failure later keeps the rows rejected so far).
+    if (counts.rows === 0) await rm(rejects.path, { force: true }).catch(() => undefined);
     if (error instanceof UnreadableFileError) throw new TandemError('BAD_INPUT', 'UNREADABLE_FILE', `${options.file} ${error.message}`);
     throw error;
   }
@@ -217,6 +224,8 @@ function headerOf(row: ImportRow): string[] {
     const reason = row.kind === 'unreadable' ? row.reason : 'is not a header';
     throw new TandemError('BAD_INPUT', 'UNREADABLE_HEADER', `The header (row 1) ${reason}`);
   }
+  // UTF-16 without a byte order mark reads as text with a NUL before or after every letter.
+  if (row.fields.some((name) => name.includes('\u0000'))) throw new TandemError('BAD_INPUT', 'UNREADABLE_FILE', 'The file is UTF-16 encoded (save the file as UTF-8)');
   return row.fields.map((name) => name.trim());
 }
 

@@ -8,6 +8,8 @@ const brokerList = z
   .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')).min(1, 'must list at least one host:port'));
 
+const commaList = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
 /**
  * Every environment variable Tandem reads, with its default. `.env.example`, the README's
  * configuration table and docker-compose.yml use exactly these names (a test checks it).
@@ -27,8 +29,14 @@ export const configSchema = z
     TANDEM_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     TANDEM_JWT_PRIVATE_KEY_FILE: z.string().optional(),
     TANDEM_JWT_PUBLIC_KEY_FILE: z.string().optional(),
+    /** Key rotation: secrets that signed tokens before the current one, still accepted until removed. */
+    TANDEM_JWT_PREVIOUS_SECRETS: commaList.pipe(z.array(z.string().min(32, 'each secret must be at least 32 characters')).min(1, 'must list at least one secret')).optional(),
+    /** Key rotation: public keys (PEM files) of earlier key pairs, still accepted until removed. */
+    TANDEM_JWT_PREVIOUS_PUBLIC_KEY_FILES: commaList.pipe(z.array(z.string()).min(1, 'must list at least one file')).optional(),
     TANDEM_JWT_ISSUER: z.string().min(1).default('tandem'),
     LOG_LEVEL: z.enum(logLevels).default('info'),
+    /** Only the operations of trusted-documents.json run (sent by id); first-party-only deployments. */
+    TANDEM_TRUSTED_DOCUMENTS_ONLY: z.stringbool({ error: 'must be true or false' }).default(false),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.TANDEM_JWT_SECRET && !env.TANDEM_JWT_PUBLIC_KEY_FILE) {
@@ -47,7 +55,7 @@ export type Config = z.output<typeof configSchema>;
 export const configVariables = Object.keys(configSchema.shape) as (keyof Config)[];
 
 /** Secrets never reach a log line. */
-export const secretVariables: ReadonlySet<keyof Config> = new Set(['TANDEM_JWT_SECRET', 'DATABASE_URL']);
+export const secretVariables: ReadonlySet<keyof Config> = new Set(['TANDEM_JWT_SECRET', 'TANDEM_JWT_PREVIOUS_SECRETS', 'DATABASE_URL']);
 
 /** Parses the environment once; one error lists every bad variable and why. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
