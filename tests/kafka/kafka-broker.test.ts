@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Consumer, EachMessagePayload, Producer } from 'kafkajs';
@@ -9,22 +8,8 @@ import {
   startMockKafka,
 } from '../support/kafka-broker.js';
 import type { TestKafka } from '../support/kafka-broker.js';
+import { within, uniqueName } from '../support/waiting.js';
 
-/** Rejects with a useful message if `promise` has not settled by the deadline
- * (a guard that gives better diagnostics than the test timeout; not a sleep). */
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const uniqueName = (prefix: string): string => `${prefix}-${randomUUID()}`;
 
 describe.skipIf(kafkaUnavailable())('Kafka test broker with kafkajs 2.2.4', () => {
   let cluster: TestKafka;

@@ -7,22 +7,8 @@ import { EmbeddedLogBus } from '../src/embedded/embedded-log.bus.js';
 import { KafkaBus } from '../src/kafka/kafka.bus.js';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
 import { kafkaForTests, kafkaUnavailable, type TestKafka } from '../../../tests/support/kafka-broker.js';
+import { within, uniqueName } from '../../../tests/support/waiting.js';
 
-/** Kafka-safe unique names, so tests never share topics or groups. */
-const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 12)}`;
-
-/** Rejects with a useful message if `promise` has not settled by the deadline (a guard, not a sleep). */
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Deferred<T = void> {
   readonly promise: Promise<T>;

@@ -2,41 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { version as uuidVersion } from 'uuid';
 import { OutboxMessageEntity, openOrm, type Em, type Orm } from '@tandem/core';
-import type { ConsumedMessage, MessageBatch, OutgoingMessage } from '../src/bus/bus.port.js';
+import type { OutgoingMessage } from '../src/bus/bus.port.js';
 import { EmbeddedLogBus, appendToLog } from '../src/embedded/embedded-log.bus.js';
 import { createBus } from '../src/bus/create-bus.js';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
+import { within, collector, uniqueName as unique } from '../../../tests/support/waiting.js';
 
-/** Rejects with a useful message if `promise` has not settled by the deadline (a guard, not a sleep). */
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
-function collector(): { messages: ConsumedMessage[]; handle(batch: MessageBatch): Promise<void>; until(count: number): Promise<void> } {
-  const messages: ConsumedMessage[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  return {
-    messages,
-    async handle(batch) {
-      messages.push(...batch.messages);
-      for (const waiter of waiters.filter((w) => messages.length >= w.count)) waiter.resolve();
-    },
-    until(count) {
-      if (messages.length >= count) return Promise.resolve();
-      return within(new Promise<void>((resolve) => waiters.push({ count, resolve })), 20_000, () => `waiting for ${count}, have ${messages.length}`);
-    },
-  };
-}
-
-const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 12)}`;
 
 function numbered(topic: string, count: number, from = 0): OutgoingMessage[] {
   return Array.from({ length: count }, (_, index) => ({ topic, key: `customer-${(from + index) % 7}`, value: String(from + index) }));

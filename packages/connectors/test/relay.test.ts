@@ -2,46 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '@tandem/schema';
 import { OutboxMessageEntity, openOrm, type Em, type Orm } from '@tandem/core';
-import type { ConsumedMessage, MessageBatch, OutgoingMessage } from '../src/bus/bus.port.js';
+import type { OutgoingMessage } from '../src/bus/bus.port.js';
 import { appendToLog } from '../src/embedded/embedded-log.bus.js';
 import { KafkaBus } from '../src/kafka/kafka.bus.js';
 import { OutboxRelay } from '../src/relay/outbox-relay.js';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
 import { kafkaForTests, kafkaUnavailable, type TestKafka } from '../../../tests/support/kafka-broker.js';
+import { within, collector } from '../../../tests/support/waiting.js';
 
-/** Rejects with a useful message if `promise` has not settled by the deadline (a guard, not a sleep). */
-async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what()}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Collects consumed messages; resolves `until(count)` once that many arrived. */
-function collector(): { messages: ConsumedMessage[]; handle(batch: MessageBatch): Promise<void>; until(count: number): Promise<void> } {
-  const messages: ConsumedMessage[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  return {
-    messages,
-    async handle(batch) {
-      messages.push(...batch.messages);
-      for (const waiter of waiters.filter((w) => messages.length >= w.count)) waiter.resolve();
-    },
-    until(count) {
-      if (messages.length >= count) return Promise.resolve();
-      return within(
-        new Promise<void>((resolve) => waiters.push({ count, resolve })),
-        20_000,
-        () => `waiting for ${count} messages, have ${messages.length}`,
-      );
-    },
-  };
-}
 
 /** Resolves once the relay has published `count` rows in total. */
 function publishedCount(relays: readonly OutboxRelay[], count: number): { promise: Promise<void>; total(): number } {
