@@ -8,7 +8,7 @@ import {
   grantSharing,
   migrate,
   openOrm,
-  recordActivity,
+  recordActivitiesBatch,
   recordConsent,
   recordTask,
   upsertParty,
@@ -108,7 +108,7 @@ describe.each(testDialects())('customer 360 query count on %s', (dialect) => {
           subject: `Letter ${index}`,
           content: 'Sehr geehrte Frau Berg',
         }));
-        for (const activity of activities) await recordActivity(tx as Em, 'oem', activity, at);
+        await recordActivitiesBatch(tx as Em, 'oem', activities, at);
         await recordConsent(tx as Em, 'oem', parseOrThrow(consentInput, { customerExternalId: `OEM-${n}`, purpose: 'marketing', granted: true, recordedAt: '2026-03-01T10:00:00Z', proof: `form ${n}` }));
         await recordTask(tx as Em, 'oem', parseOrThrow(taskInput, { externalId: `T-${n}`, customerExternalId: `OEM-${n}`, assignee: 'dealer-berlin', kind: 'callback', title: 'Call back' }), at);
       }

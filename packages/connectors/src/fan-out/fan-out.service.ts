@@ -2,17 +2,19 @@ import type { PartyId } from '@tandem/schema';
 import {
   AccessScope,
   activityView,
+  customerViewOf,
+  isCustomerVisible,
   isInForce,
-  loadCustomerViews,
+  loadCustomerViewData,
   SharingAgreementEntity,
-  visibleCustomerIds,
   type ActivityRow,
+  type CustomerViewData,
   type Em,
   type SharingAgreementRow,
   type TaskRow,
 } from '@tandem/core';
 import type { OutgoingMessage } from '../bus/bus.port.js';
-import { assignedTask, customerProjection, customerSections, outboundMessage, sharedActivity } from './projection.js';
+import { assignedTask, customerProjection, customerSections, envelopeBody, outboundMessage, outboundMessageWithBody, sharedActivity } from './projection.js';
 
 /** A change a party's event made to the hub's state, as far as other parties may hear of it. */
 export type SyncChange =
@@ -40,9 +42,12 @@ export class OutboundFanOut {
 
   /**
    * Messages for `changes`, in order: customer projections (one per customer and recipient, of
-   * the state after all changes), then shared activities, then tasks.
+   * the state after all changes), then shared activities, then tasks. The customers concerned
+   * are read once (`known`: the stored state of some of them, current, e.g. the customers the
+   * batch created, which need no read-back); every recipient's view of them is built from that
+   * by its AccessScope.
    */
-  async project(em: Em, source: PartyId, changes: readonly SyncChange[]): Promise<OutgoingMessage[]> {
+  async project(em: Em, source: PartyId, changes: readonly SyncChange[], known?: ReadonlyMap<string, CustomerViewData>): Promise<OutgoingMessage[]> {
     if (changes.length === 0) return [];
     const customers = new Map<string, Date>();
     const activities = new Map<string, { readonly activity: ActivityRow; readonly occurredAt: Date }>();
@@ -53,9 +58,21 @@ export class OutboundFanOut {
       else tasks.set(change.task.id, change);
     }
     const recipients = await this.recipientsOf(em, source);
+    const activityRecipients = await this.activityRecipients(em, source, recipients, activities);
+    const projected = recipients.filter(({ scope }) => customerSections.some((section) => scope.canSee(source, section)));
+    const shared = activityRecipients.flatMap((recipient) => {
+      const eligible = [...activities.values()].filter(({ activity }) => activity.party === source && recipient.scope.canSeeActivity(activity));
+      return eligible.length > 0 ? [{ ...recipient, eligible }] : [];
+    });
+    const concerned = [
+      ...(projected.length > 0 ? customers.keys() : []),
+      ...shared.flatMap(({ eligible }) => eligible.map(({ activity }) => activity.customer)),
+    ];
+    const data = new Map(known);
+    for (const [id, stored] of await loadCustomerViewData(em, concerned.filter((id) => !data.has(id)))) data.set(id, stored);
     return [
-      ...(await this.customerMessages(em, source, recipients, customers)),
-      ...(await this.activityMessages(em, source, await this.activityRecipients(em, source, recipients, activities), [...activities.values()])),
+      ...this.customerMessages(source, projected, customers, data),
+      ...this.activityMessages(source, shared, data),
       ...this.taskMessages(source, recipients, [...tasks.values()]),
     ];
   }
@@ -102,39 +119,65 @@ export class OutboundFanOut {
     });
   }
 
-  private async customerMessages(em: Em, source: PartyId, recipients: readonly Recipient[], customers: ReadonlyMap<string, Date>): Promise<OutgoingMessage[]> {
-    if (customers.size === 0) return [];
+  /**
+   * One `customer.projected` per recipient and customer it may see. Recipients whose scopes
+   * decide alike on every party in the customer's data (and that hold none of its records
+   * themselves) get the same payload, so it is built and serialised once per customer and kind
+   * of scope; every decision is still the recipient's AccessScope's.
+   */
+  private customerMessages(
+    source: PartyId,
+    recipients: readonly Recipient[],
+    customers: ReadonlyMap<string, Date>,
+    data: ReadonlyMap<string, CustomerViewData>,
+  ): OutgoingMessage[] {
     const messages: OutgoingMessage[] = [];
+    const shared = new Map<string, { readonly parties: readonly PartyId[]; readonly bodies: Map<string, string | null> }>();
     for (const { party, scope } of recipients) {
-      if (!customerSections.some((section) => scope.canSee(source, section))) continue;
-      const views = await loadCustomerViews(em, scope, [...customers.keys()]);
+      const decisions = new Map<PartyId, string>();
       for (const [customerId, occurredAt] of customers) {
-        const view = views.get(customerId);
-        if (!view) continue;
-        const payload = customerProjection(view, scope, source);
-        messages.push(outboundMessage(party, { type: 'customer.projected', source, customerId, occurredAt, payload }));
+        const stored = data.get(customerId);
+        if (!stored) continue;
+        let memo = shared.get(customerId);
+        if (!memo) {
+          memo = { parties: partiesOf(stored), bodies: new Map() };
+          shared.set(customerId, memo);
+        }
+        const signature = source === scope.viewer.party ? undefined : projectionSignature(memo.parties, scope, source, decisions);
+        let body = signature === undefined ? undefined : memo.bodies.get(signature);
+        if (body === undefined) {
+          const view = customerViewOf(stored, scope);
+          body = view ? envelopeBody({ type: 'customer.projected', source, customerId, occurredAt }, JSON.stringify(customerProjection(view, scope, source))) : null;
+          if (signature !== undefined) memo.bodies.set(signature, body);
+        }
+        if (body === null) continue;
+        messages.push(outboundMessageWithBody(party, customerId, body));
       }
     }
     return messages;
   }
 
-  private async activityMessages(
-    em: Em,
+  /** One `activity.shared` per eligible recipient; the payload differs only by whether the recipient may read the content. */
+  private activityMessages(
     source: PartyId,
-    recipients: readonly Recipient[],
-    activities: readonly { readonly activity: ActivityRow; readonly occurredAt: Date }[],
-  ): Promise<OutgoingMessage[]> {
-    if (activities.length === 0) return [];
+    recipients: readonly (Recipient & { readonly eligible: readonly { readonly activity: ActivityRow; readonly occurredAt: Date }[] })[],
+    data: ReadonlyMap<string, CustomerViewData>,
+  ): OutgoingMessage[] {
     const messages: OutgoingMessage[] = [];
-    for (const { party, scope } of recipients) {
-      const eligible = activities.filter(({ activity }) => activity.party === source && scope.canSeeActivity(activity));
-      if (eligible.length === 0) continue;
-      // An activity is shared only about a customer the recipient may see at all.
-      const visible = await visibleCustomerIds(em, scope, [...new Set(eligible.map(({ activity }) => activity.customer))]);
+    const bodies = new Map<string, { withContent?: string; withoutContent?: string }>();
+    for (const { party, scope, eligible } of recipients) {
       for (const { activity, occurredAt } of eligible) {
-        if (!visible.has(activity.customer)) continue;
-        const payload = sharedActivity(activityView(activity, scope), scope);
-        messages.push(outboundMessage(party, { type: 'activity.shared', source, customerId: activity.customer, occurredAt, payload }));
+        // An activity is shared only about a customer the recipient may see at all.
+        const stored = data.get(activity.customer);
+        if (!stored || !isCustomerVisible(stored, scope)) continue;
+        const variants = bodies.get(activity.id) ?? {};
+        bodies.set(activity.id, variants);
+        const variant = scope.canSeeActivityContent(activity) ? 'withContent' : 'withoutContent';
+        variants[variant] ??= envelopeBody(
+          { type: 'activity.shared', source, customerId: activity.customer, occurredAt },
+          JSON.stringify(sharedActivity(activityView(activity, scope), scope)),
+        );
+        messages.push(outboundMessageWithBody(party, activity.customer, variants[variant]));
       }
     }
     return messages;
@@ -158,6 +201,41 @@ export class OutboundFanOut {
     }
     return messages;
   }
+}
+
+/** Every party that contributed to the customer's stored state. */
+function partiesOf(data: CustomerViewData): PartyId[] {
+  const parties = new Set<PartyId>();
+  for (const source of data.sources) parties.add(source.party);
+  for (const point of data.points) parties.add(point.sourceParty);
+  for (const address of data.addresses) parties.add(address.sourceParty);
+  for (const link of data.vehicleLinks) parties.add(link.sourceParty);
+  return [...parties];
+}
+
+/**
+ * What a customer's projection for `scope` depends on: the scope's decision on each data class
+ * of the projection for `source` and for each contributing party (`decisions` keeps them per
+ * party for the batch). Undefined when the recipient holds one of the customer's records itself
+ * (its own external ids make its payload its own).
+ */
+function projectionSignature(parties: readonly PartyId[], scope: AccessScope, source: PartyId, decisions: Map<PartyId, string>): string | undefined {
+  let signature = decisionsOn(source, scope, decisions);
+  for (const party of parties) {
+    if (party === scope.viewer.party) return undefined;
+    signature += decisionsOn(party, scope, decisions);
+  }
+  return signature;
+}
+
+function decisionsOn(party: PartyId, scope: AccessScope, decisions: Map<PartyId, string>): string {
+  let known = decisions.get(party);
+  if (known === undefined) {
+    known = '';
+    for (const section of customerSections) known += scope.canSee(party, section) ? '1' : '0';
+    decisions.set(party, known);
+  }
+  return known;
 }
 
 function latest(current: Date | undefined, candidate: Date): Date {

@@ -90,15 +90,26 @@ export function outboundMessage<T extends OutboundEventType>(
   recipient: PartyId,
   event: { readonly type: T; readonly source: PartyId; readonly customerId: string; readonly occurredAt: Date; readonly payload: OutboundPayloadsV1[T] },
 ): OutgoingMessage {
+  return outboundMessageWithBody(recipient, event.customerId, envelopeBody(event, JSON.stringify(event.payload)));
+}
+
+/**
+ * An outbound message whose envelope, after its id, is `body` (see `envelopeBody`): recipients of
+ * the same payload share one serialisation. The text is exactly what `JSON.stringify` makes of
+ * the envelope object.
+ */
+export function outboundMessageWithBody(recipient: PartyId, customerId: string, body: string): OutgoingMessage {
   const id = uuidv7();
-  const envelope = {
-    id,
-    type: event.type,
-    version: 1,
-    occurredAt: event.occurredAt.toISOString(),
-    source: event.source,
-    key: event.customerId,
-    payload: event.payload,
-  };
-  return { topic: topics.outbound(recipient), key: event.customerId, value: JSON.stringify(envelope), headers: { 'event-id': id } };
+  return { topic: topics.outbound(recipient), key: customerId, value: `{"id":"${id}"${body}`, headers: { 'event-id': id } };
+}
+
+/** The envelope after its id, for a payload already serialised with `JSON.stringify`. */
+export function envelopeBody(
+  event: { readonly type: OutboundEventType; readonly source: PartyId; readonly customerId: string; readonly occurredAt: Date },
+  payload: string,
+): string {
+  return (
+    `,"type":${JSON.stringify(event.type)},"version":1,"occurredAt":"${event.occurredAt.toISOString()}",` +
+    `"source":${JSON.stringify(event.source)},"key":${JSON.stringify(event.customerId)},"payload":${payload}}`
+  );
 }

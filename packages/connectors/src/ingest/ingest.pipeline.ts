@@ -1,19 +1,19 @@
 import type { DecodedInboundEvent, PartyId } from '@tandem/schema';
 import { decodeInboundEvent, isPhoneRegion, partyOfInboundTopic, TandemError, ValidationError } from '@tandem/schema';
 import {
-  applyCustomerRecord,
+  ActivityBatch,
   deadLettersAtOffsets,
   domainErrorOfDriver,
-  markProcessed,
+  GoldenRecordBatch,
+  markProcessedBatch,
   PartyEntity,
   processedEventIds,
-  recordActivity,
   recordCallEvent,
   recordConsent,
   recordDeadLetter,
   recordTask,
   runConsumerTransaction,
-  unlinkSourceRecord,
+  type CustomerViewData,
   type Em,
   type IdentityResolver,
   type Orm,
@@ -153,7 +153,7 @@ async function applyAll(em: Em, context: ApplyContext, prepared: readonly Prepar
   const seen = await processedEventIds(em, deps.consumer, events);
   const rejected = prepared.filter((item) => item.kind === 'rejected');
   const kept = await deadLettersAtOffsets(em, { party, topic: batch.topic, partition: batch.partition }, rejected.map((item) => item.message.offset));
-  const changes: SyncChange[] = [];
+  const toApply: DecodedInboundEvent[] = [];
   for (const item of prepared) {
     if (item.kind === 'rejected') {
       // Already kept by an earlier delivery of this batch: the dead letter exists once.
@@ -166,11 +166,12 @@ async function applyAll(em: Em, context: ApplyContext, prepared: readonly Prepar
       continue;
     }
     seen.add(item.event.id);
-    changes.push(...(await applyEvent(em, deps.resolver, item.event, at)));
-    markProcessed(em, deps.consumer, item.event.id, at);
-    outcome.applied += 1;
+    toApply.push(item.event);
   }
-  const messages = party ? await context.fanOut.project(em, party, changes) : [];
+  const { changes, created } = await applyEvents(em, deps.resolver, toApply, at);
+  await markProcessedBatch(em, deps.consumer, toApply.map((event) => event.id), at);
+  outcome.applied = toApply.length;
+  const messages = party ? await context.fanOut.project(em, party, changes, created) : [];
   await em.flush();
   // Last in the transaction: on PostgreSQL the log's append lock is held until commit.
   await appendToLog(em, messages);
@@ -230,27 +231,93 @@ function deadLetter(em: Em, context: ApplyContext, message: ConsumedMessage, err
   return { message, deadLetterId: row.id, code: error.code, party: context.party };
 }
 
+type CustomerEvent = Extract<DecodedInboundEvent, { type: 'contact.upserted' | 'contact.deleted' | 'activity.recorded' }>;
+
+function isCustomerEvent(event: DecodedInboundEvent): event is CustomerEvent {
+  return event.type === 'contact.upserted' || event.type === 'contact.deleted' || event.type === 'activity.recorded';
+}
+
 /**
- * Applies one decoded event to the hub's state. Statements about the customer (merge, unlink,
- * task) take the event's own time, so a late message never overwrites a newer one; recorded-at
- * stamps take the time of processing.
+ * Applies decoded events to the hub's state, in order. Runs of contact and activity events (the
+ * bulk of the traffic) go through one golden-record batch each: a few set-based reads, the
+ * merge in memory, a few multi-row writes. Other events take their service one at a time.
+ * `created` is the stored state of the customers the batch created when one run did all the
+ * customer work (a later run could change a customer an earlier one created).
  */
-async function applyEvent(em: Em, resolver: IdentityResolver, event: DecodedInboundEvent, at: Date): Promise<SyncChange[]> {
+async function applyEvents(
+  em: Em,
+  resolver: IdentityResolver,
+  events: readonly DecodedInboundEvent[],
+  at: Date,
+): Promise<{ changes: SyncChange[]; created?: ReadonlyMap<string, CustomerViewData> }> {
+  const changes: SyncChange[] = [];
+  const runs: GoldenRecordBatch[] = [];
+  for (let start = 0; start < events.length; ) {
+    let end = start + 1;
+    const first = events[start]!;
+    if (isCustomerEvent(first)) {
+      while (end < events.length && isCustomerEvent(events[end]!)) end += 1;
+      const run = await applyCustomerEvents(em, resolver, events.slice(start, end) as CustomerEvent[], at);
+      changes.push(...run.changes);
+      runs.push(run.golden);
+    } else {
+      changes.push(...(await applyOtherEvent(em, first, at)));
+    }
+    start = end;
+  }
+  return runs.length === 1 ? { changes, created: runs[0]!.createdCustomers() } : { changes };
+}
+
+/**
+ * Statements about the customer (merge, unlink) take the event's own time, so a late message
+ * never overwrites a newer one; recorded-at stamps take the time of processing.
+ */
+async function applyCustomerEvents(
+  em: Em,
+  resolver: IdentityResolver,
+  events: readonly CustomerEvent[],
+  at: Date,
+): Promise<{ changes: SyncChange[]; golden: GoldenRecordBatch }> {
+  const records: { party: PartyId; record: Extract<CustomerEvent, { type: 'contact.upserted' }>['payload'] }[] = [];
+  const sources: { party: PartyId; externalId: string }[] = [];
+  const activities: { party: PartyId; externalId: string }[] = [];
+  for (const event of events) {
+    if (event.type === 'contact.upserted') records.push({ party: event.source, record: event.payload });
+    else if (event.type === 'contact.deleted') sources.push({ party: event.source, externalId: event.payload.externalId });
+    else {
+      sources.push({ party: event.source, externalId: event.payload.customerExternalId });
+      activities.push({ party: event.source, externalId: event.payload.externalId });
+    }
+  }
+  const golden = await GoldenRecordBatch.load(em, resolver, { records, sources });
+  const activityBatch = await ActivityBatch.load(em, golden, activities);
+  const changes: SyncChange[] = [];
+  for (const event of events) {
+    const occurredAt = new Date(event.occurredAt);
+    switch (event.type) {
+      case 'contact.upserted': {
+        const change = await golden.apply(event.source, event.payload, occurredAt);
+        changes.push({ kind: 'customer', customerId: change.customerId, occurredAt });
+        break;
+      }
+      case 'contact.deleted':
+        changes.push({ kind: 'customer', customerId: await golden.unlink(event.source, event.payload.externalId, occurredAt), occurredAt });
+        break;
+      case 'activity.recorded':
+        changes.push({ kind: 'activity', activity: await activityBatch.record(event.source, event.payload, at), occurredAt });
+        break;
+    }
+  }
+  await golden.write();
+  await activityBatch.write();
+  return { changes, golden };
+}
+
+/** Applies one event that is not about a customer record or activity, through its service (the unit of work). */
+async function applyOtherEvent(em: Em, event: Exclude<DecodedInboundEvent, CustomerEvent>, at: Date): Promise<SyncChange[]> {
   const party = event.source;
   const occurredAt = new Date(event.occurredAt);
   switch (event.type) {
-    case 'contact.upserted': {
-      const change = await applyCustomerRecord(em, resolver, party, event.payload, occurredAt);
-      return [{ kind: 'customer', customerId: change.customerId, occurredAt }];
-    }
-    case 'contact.deleted': {
-      const customerId = await unlinkSourceRecord(em, party, event.payload.externalId, occurredAt);
-      return [{ kind: 'customer', customerId, occurredAt }];
-    }
-    case 'activity.recorded': {
-      const activity = await recordActivity(em, party, event.payload, at);
-      return [{ kind: 'activity', activity, occurredAt }];
-    }
     case 'task.created': {
       const { task } = await recordTask(em, party, event.payload, occurredAt);
       return [{ kind: 'task', task, occurredAt }];

@@ -1,11 +1,11 @@
 import type { Channel, ContactLabel, CountryCode, CustomerKind, DataClass, Direction, PartyId, VehicleRelation } from '@tandem/schema';
 import { nameKey, normaliseEmail, normalisePhone, normaliseVin } from '@tandem/schema';
+import { BulkSql, quote } from '../database/bulk-sql.js';
 import type { Em } from '../database/orm.js';
-import { runQueries } from '../database/queries.js';
 import type { AccessScope, Grant } from '../sharing/access-scope.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
-import { AddressEntity, ContactPointEntity } from './contact-point.entity.js';
-import { CustomerVehicleEntity, VehicleEntity } from './vehicle.entity.js';
+import { AddressEntity, ContactPointEntity, type AddressRow, type ContactPointRow } from './contact-point.entity.js';
+import { CustomerVehicleEntity, VehicleEntity, type CustomerVehicleRow, type VehicleRow } from './vehicle.entity.js';
 import { SourceRecordEntity, type SourceRecordRow } from './source-record.entity.js';
 import { ActivityEntity, type ActivityRow } from '../activities/activity.entity.js';
 
@@ -62,6 +62,23 @@ export async function visibleCustomerIds(em: Em, scope: AccessScope, ids: readon
 }
 
 /**
+ * Everything the views of one customer are built from, as stored: read once, then viewed by any
+ * number of scopes (the fan-out builds every recipient's projection from one read).
+ */
+export interface CustomerViewData {
+  readonly customer: CustomerRow;
+  /** Newest first. */
+  readonly points: readonly ContactPointRow[];
+  /** Newest first. */
+  readonly addresses: readonly AddressRow[];
+  /** Newest first. */
+  readonly vehicleLinks: readonly CustomerVehicleRow[];
+  readonly vehicles: ReadonlyMap<string, VehicleRow>;
+  /** Source records not unlinked, oldest link first. */
+  readonly sources: readonly SourceRecordRow[];
+}
+
+/**
  * Loads the viewer's view of several customers with a fixed number of queries (no N+1):
  * each field, contact point and vehicle appears only if its source party is visible to the viewer.
  */
@@ -69,51 +86,127 @@ export async function loadCustomerViews(em: Em, scope: AccessScope, ids: readonl
   const visible = [...(await visibleCustomerIds(em, scope, ids))];
   const views = new Map<string, CustomerView>();
   if (visible.length === 0) return views;
-  const where = { customer: { $in: visible } };
-  const [customers, points, addresses, vehicleLinks, sources] = await runQueries(em, [
-    () => em.find(CustomerEntity, { id: { $in: visible } }),
-    () => em.find(ContactPointEntity, where, { orderBy: { updatedAt: 'desc' } }),
-    () => em.find(AddressEntity, where, { orderBy: { updatedAt: 'desc' } }),
-    () => em.find(CustomerVehicleEntity, where, { orderBy: { updatedAt: 'desc' } }),
-    () => em.find(SourceRecordEntity, { ...where, deletedAt: null }, { orderBy: { linkedAt: 'asc' } }),
-  ]);
-  const vehicles = vehicleLinks.length
-    ? await em.find(VehicleEntity, { vin: { $in: [...new Set(vehicleLinks.map((link) => link.vehicle))] } })
-    : [];
-  const vehicleByVin = new Map(vehicles.map((vehicle) => [vehicle.vin, vehicle]));
-  const sourced = <T extends { sourceParty: PartyId }>(row: T, dataClass: DataClass) => {
-    const grant = scope.grantFor(row.sourceParty, dataClass);
-    return grant ? { ...row, grant } : undefined;
-  };
-  for (const customer of customers) {
-    const mine = <T extends { customer: string }>(rows: readonly T[]) => rows.filter((row) => row.customer === customer.id);
-    const contact = mine(points).flatMap((point) => {
-      const view = sourced(point, 'contact');
-      return view ? [{ type: point.type, value: point.value, label: point.label, sourceParty: point.sourceParty, grant: view.grant }] : [];
-    });
-    views.set(customer.id, {
-      ...identityView(customer, mine(sources), scope),
-      phones: contact.filter((point) => point.type === 'phone').map(({ type: _type, ...point }) => point),
-      emails: contact.filter((point) => point.type === 'email').map(({ type: _type, ...point }) => point),
-      addresses: mine(addresses).flatMap((address) => {
-        const view = sourced(address, 'contact');
-        if (!view) return [];
-        const { street, postalCode, city, country, label, sourceParty } = address;
-        return [{ street, postalCode, city, country, label, sourceParty, grant: view.grant }];
-      }),
-      vehicles: mine(vehicleLinks).flatMap((link) => {
-        const grant = scope.grantFor(link.sourceParty, 'vehicles');
-        const vehicle = vehicleByVin.get(link.vehicle);
-        if (!grant || !vehicle) return [];
-        const { vin, brand, model, registrationDate } = vehicle;
-        return [{ vin, brand, model, registrationDate: registrationDate ?? null, relation: link.relation, sourceParty: link.sourceParty, grant }];
-      }),
-      sources: mine(sources)
-        .filter((source) => scope.canSee(source.party, 'identity'))
-        .map((source) => ({ party: source.party, externalId: source.externalId })),
-    });
+  const data = await loadCustomerViewData(em, visible);
+  for (const id of visible) {
+    const view = data.get(id) && customerViewOf(data.get(id)!, scope);
+    if (view) views.set(id, view);
   }
   return views;
+}
+
+/**
+ * The stored state behind the views of `ids` (unknown ids are absent), in six set-based reads
+ * that bypass the unit of work (nothing is hydrated into the identity map; pending changes are
+ * flushed first, as a query would). Who may see what is decided later, by `customerViewOf`.
+ */
+export async function loadCustomerViewData(em: Em, ids: readonly string[]): Promise<Map<string, CustomerViewData>> {
+  const result = new Map<string, CustomerViewData>();
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return result;
+  await em.flush();
+  const sql = new BulkSql(em);
+  const read = async <Row>(entity: { readonly meta: { readonly className: string } }, where: string, order: string, keys: readonly string[] = unique) => {
+    const spec = sql.table<Row>(entity);
+    const rows = await sql.selectIn<Record<string, unknown>>(keys, (list) => `select * from ${quote(spec.table)} where ${where} in (${list}) ${order}`);
+    return rows.map((row) => sql.decode(spec, row));
+  };
+  const customers = await read<CustomerRow>(CustomerEntity, '"id"', '');
+  if (customers.length === 0) return result;
+  // Ties in time fall back to the key, so a view lists its rows in one order however it was built (see `newestFirst`).
+  const points = await read<ContactPointRow>(ContactPointEntity, '"customer_id"', 'order by "updated_at" desc, "id" asc');
+  const addresses = await read<AddressRow>(AddressEntity, '"customer_id"', 'order by "updated_at" desc, "id" asc');
+  const vehicleLinks = await read<CustomerVehicleRow>(CustomerVehicleEntity, '"customer_id"', 'order by "updated_at" desc, "id" asc');
+  const sources = await read<SourceRecordRow>(SourceRecordEntity, '"deleted_at" is null and "customer_id"', 'order by "linked_at" asc, "party" asc, "external_id" asc');
+  const vehicles = vehicleLinks.length ? await read<VehicleRow>(VehicleEntity, '"vin"', '', [...new Set(vehicleLinks.map((link) => link.vehicle))]) : [];
+  const vehicleByVin = new Map(vehicles.map((vehicle) => [vehicle.vin, vehicle]));
+  const byCustomer = <T extends { customer: string }>(rows: readonly T[]) => {
+    const grouped = new Map<string, T[]>();
+    for (const row of rows) {
+      const list = grouped.get(row.customer);
+      if (list) list.push(row);
+      else grouped.set(row.customer, [row]);
+    }
+    return grouped;
+  };
+  const [pointsOf, addressesOf, linksOf, sourcesOf] = [byCustomer(points), byCustomer(addresses), byCustomer(vehicleLinks), byCustomer(sources)];
+  for (const customer of customers) {
+    const vehicleLinksOfCustomer = linksOf.get(customer.id) ?? [];
+    result.set(customer.id, {
+      customer,
+      points: pointsOf.get(customer.id) ?? [],
+      addresses: addressesOf.get(customer.id) ?? [],
+      vehicleLinks: vehicleLinksOfCustomer,
+      vehicles: new Map(vehicleLinksOfCustomer.flatMap((link) => {
+        const vehicle = vehicleByVin.get(link.vehicle);
+        return vehicle ? [[vehicle.vin, vehicle] as const] : [];
+      })),
+      sources: sourcesOf.get(customer.id) ?? [],
+    });
+  }
+  return result;
+}
+
+/** The order of contact points, addresses and vehicle links in a view: newest first, then by id (UUID v7: creation order). */
+export function newestFirst(a: { readonly updatedAt: Date; readonly id: string }, b: { readonly updatedAt: Date; readonly id: string }): number {
+  return b.updatedAt.getTime() - a.updatedAt.getTime() || compareText(a.id, b.id);
+}
+
+/** The order of source records in a view: oldest link first, then by party and external id. */
+export function oldestLinkFirst(a: SourceRecordRow, b: SourceRecordRow): number {
+  return a.linkedAt.getTime() - b.linkedAt.getTime() || compareText(a.party, b.party) || compareText(a.externalId, b.externalId);
+}
+
+/** Code-unit order, as SQLite's and PostgreSQL's C collation compare ASCII keys. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether the viewer may see the customer at all: `visibleCustomerIds` for data already loaded. */
+export function isCustomerVisible(data: CustomerViewData, scope: AccessScope): boolean {
+  for (const source of data.sources) if (scope.canSee(source.party, 'identity')) return true;
+  return false;
+}
+
+/** The viewer's view of one customer, or undefined when it may not see the customer at all. */
+export function customerViewOf(data: CustomerViewData, scope: AccessScope): CustomerView | undefined {
+  if (!isCustomerVisible(data, scope)) return undefined;
+  const { customer, sources } = data;
+  const phones: (Sourced & { value: string; label: ContactLabel })[] = [];
+  const emails: (Sourced & { value: string; label: ContactLabel })[] = [];
+  for (const { type, value, label, sourceParty } of data.points) {
+    const grant = scope.grantFor(sourceParty, 'contact');
+    if (grant) (type === 'phone' ? phones : emails).push({ value, label, sourceParty, grant });
+  }
+  const addresses: CustomerView['addresses'][number][] = [];
+  for (const { street, postalCode, city, country, label, sourceParty } of data.addresses) {
+    const grant = scope.grantFor(sourceParty, 'contact');
+    if (grant) addresses.push({ street, postalCode, city, country, label, sourceParty, grant });
+  }
+  const vehicles: CustomerView['vehicles'][number][] = [];
+  for (const link of data.vehicleLinks) {
+    const grant = scope.grantFor(link.sourceParty, 'vehicles');
+    const vehicle = data.vehicles.get(link.vehicle);
+    if (!grant || !vehicle) continue;
+    const { vin, brand, model, registrationDate } = vehicle;
+    vehicles.push({ vin, brand, model, registrationDate: registrationDate ?? null, relation: link.relation, sourceParty: link.sourceParty, grant });
+  }
+  const visibleSources: { party: PartyId; externalId: string }[] = [];
+  for (const { party, externalId } of sources) if (scope.canSee(party, 'identity')) visibleSources.push({ party, externalId });
+  const identity = identityView(customer, sources, scope);
+  return {
+    id: identity.id,
+    kind: identity.kind,
+    givenName: identity.givenName,
+    familyName: identity.familyName,
+    companyName: identity.companyName,
+    preferredLanguage: identity.preferredLanguage,
+    phones,
+    emails,
+    addresses,
+    vehicles,
+    sources: visibleSources,
+    updatedAt: identity.updatedAt,
+  };
 }
 
 const identityFields = ['givenName', 'familyName', 'companyName', 'preferredLanguage'] as const;
@@ -123,19 +216,30 @@ const identityFields = ['givenName', 'familyName', 'companyName', 'preferredLang
  * (`identity` class), so a party never sees a value only another, non-sharing party supplied.
  */
 function identityView(customer: CustomerRow, sources: readonly SourceRecordRow[], scope: AccessScope) {
-  const visible = sources
-    .filter((source) => scope.canSee(source.party, 'identity'))
-    .sort((a, b) => Date.parse(b.identity.at) - Date.parse(a.identity.at));
-  const field = (key: (typeof identityFields)[number]): string | null => visible.find((source) => source.identity[key] !== undefined)?.identity[key] ?? null;
+  const visible: SourceRecordRow[] = [];
+  for (const source of sources) if (scope.canSee(source.party, 'identity')) visible.push(source);
+  if (visible.length > 1) visible.sort(newestStatementFirst);
   return {
     id: customer.id,
     kind: visible[0]?.identity.kind ?? customer.kind,
-    givenName: field('givenName'),
-    familyName: field('familyName'),
-    companyName: field('companyName'),
-    preferredLanguage: field('preferredLanguage'),
+    givenName: newestStatementOf(visible, 'givenName'),
+    familyName: newestStatementOf(visible, 'familyName'),
+    companyName: newestStatementOf(visible, 'companyName'),
+    preferredLanguage: newestStatementOf(visible, 'preferredLanguage'),
     updatedAt: customer.updatedAt,
   };
+}
+
+function newestStatementOf(visible: readonly SourceRecordRow[], key: (typeof identityFields)[number]): string | null {
+  for (const source of visible) {
+    const value = source.identity[key];
+    if (value !== undefined) return value;
+  }
+  return null;
+}
+
+function newestStatementFirst(a: SourceRecordRow, b: SourceRecordRow): number {
+  return Date.parse(b.identity.at) - Date.parse(a.identity.at);
 }
 
 export interface TimelinePage {

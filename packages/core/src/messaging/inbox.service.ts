@@ -9,13 +9,34 @@ import {
 } from '@mikro-orm/core';
 import { TandemError } from '@tandem/schema';
 import type { Em, Orm } from '../database/orm.js';
-import { InboxEntryEntity } from './inbox.entity.js';
+import { BulkSql, quote } from '../database/bulk-sql.js';
+import { InboxEntryEntity, type InboxEntryRow } from './inbox.entity.js';
 
-/** The event ids among `eventIds` that `consumer` has already applied (one query). */
+/** The event ids among `eventIds` that `consumer` has already applied (one query per 900 ids, nothing hydrated). */
 export async function processedEventIds(em: Em, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
-  const rows = await em.find(InboxEntryEntity, { consumer, eventId: { $in: [...new Set(eventIds)] } }, { fields: ['eventId'] });
-  return new Set(rows.map((row) => row.eventId));
+  await em.flush();
+  const sql = new BulkSql(em);
+  const spec = sql.table<InboxEntryRow>(InboxEntryEntity);
+  const rows = await sql.selectIn<{ event_id: string }>(
+    eventIds,
+    (list) => `select "event_id" from ${quote(spec.table)} where "consumer" = ? and "event_id" in (${list})`,
+    [consumer],
+  );
+  return new Set(rows.map((row) => row.event_id));
+}
+
+/**
+ * Records that `consumer` applied `eventIds`, written at once in multi-row inserts within the
+ * caller's transaction (the same one as the state change they guard): a concurrent duplicate
+ * fails on the primary key and rolls the transaction back.
+ */
+export async function markProcessedBatch(em: Em, consumer: string, eventIds: readonly string[], at: Date): Promise<void> {
+  const sql = new BulkSql(em);
+  await sql.insert(
+    sql.table<InboxEntryRow>(InboxEntryEntity),
+    eventIds.map((eventId) => ({ consumer, eventId, processedAt: at })),
+  );
 }
 
 /**

@@ -1,0 +1,281 @@
+import { JsonType, type EntityMetadata } from '@mikro-orm/core';
+import type { Dialect } from './database-url.js';
+import { dialectOf, type Em, type Orm } from './orm.js';
+
+/** How a column's JavaScript value is stored: as is, as a datetime, or as JSON. */
+export type ColumnCodec = 'plain' | 'datetime' | 'json';
+
+export interface ColumnSpec<Row> {
+  readonly property: keyof Row & string;
+  readonly column: string;
+  /** The column's type in the database, for the casts a PostgreSQL `values` list needs (its parameters are untyped). */
+  readonly type: string;
+  readonly codec: ColumnCodec;
+}
+
+/** A table as the bulk statements see it (read from the entity's metadata): its columns and the ones that form its key. */
+export interface TableSpec<Row> {
+  /** The entity's class name in the ORM's metadata. */
+  readonly entity: string;
+  readonly table: string;
+  readonly key: readonly (keyof Row & string)[];
+  readonly columns: readonly ColumnSpec<Row>[];
+}
+
+/** SQLite's default SQLITE_MAX_VARIABLE_NUMBER is 32766 (PostgreSQL allows 65535): stay well under both. */
+const MAX_PARAMS_PER_STATEMENT = 30_000;
+const MAX_ROWS_PER_STATEMENT = 500;
+const MAX_IN_LIST = 900;
+const tableSpecs = new WeakMap<EntityMetadata, TableSpec<unknown>>();
+const STATEMENTS_PER_CONNECTION = 200;
+
+/** What BulkSql needs of a knex transaction: its connection (the transaction's client hands out only that one). */
+interface TransactionContext {
+  isCompleted(): boolean;
+  readonly client: { acquireConnection(): Promise<unknown> };
+}
+
+interface SqliteStatement {
+  readonly reader: boolean;
+  all(params: readonly unknown[]): unknown[];
+  run(params: readonly unknown[]): unknown;
+}
+
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+
+interface PgConnection {
+  query(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+const statements = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+
+/** The connection's prepared statement for `sql`, kept for the next batch (least recently used dropped first). */
+function preparedStatement(connection: SqliteConnection, sql: string): SqliteStatement {
+  let cache = statements.get(connection);
+  if (!cache) {
+    cache = new Map();
+    statements.set(connection, cache);
+  }
+  let statement = cache.get(sql);
+  if (statement) {
+    cache.delete(sql);
+  } else {
+    statement = connection.prepare(sql);
+    if (cache.size >= STATEMENTS_PER_CONNECTION) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(sql, statement);
+  return statement;
+}
+
+/**
+ * Set-based statements with bound parameters on `em`'s connection, inside its transaction if it
+ * has one. The ingest's hot path writes through it instead of the unit of work: change-set
+ * computation and one statement per entity cost more than the work itself at thousands of rows a
+ * second. Driver errors come back as MikroORM's exceptions (UniqueConstraintViolationException…),
+ * exactly as a flush would raise them. Rows come back as the driver returns them; `decode` maps them.
+ */
+export class BulkSql {
+  readonly dialect: Dialect;
+
+  constructor(private readonly em: Em) {
+    // dialectOf only reads the configuration, which a fork shares with its ORM.
+    this.dialect = dialectOf({ config: em.config } as Orm);
+  }
+
+  /** The table of an entity (scalar properties and to-one keys), from the ORM's metadata: one mapping, the entity definition. */
+  table<Row>(entity: { readonly meta: { readonly className: string } }): TableSpec<Row> {
+    const meta = this.em.getMetadata().get(entity.meta.className);
+    let spec = tableSpecs.get(meta) as TableSpec<Row> | undefined;
+    if (!spec) {
+      const columns = meta.props
+        .filter((prop) => prop.fieldNames?.length === 1 && (prop.kind === 'scalar' || prop.kind === 'm:1'))
+        .map(
+          (prop): ColumnSpec<Row> => ({
+            property: prop.name as keyof Row & string,
+            column: prop.fieldNames[0]!,
+            type: prop.columnTypes[0] ?? 'text',
+            codec: prop.runtimeType === 'Date' ? 'datetime' : prop.customType instanceof JsonType ? 'json' : 'plain',
+          }),
+        );
+      spec = { entity: meta.className, table: meta.tableName, key: meta.primaryKeys as (keyof Row & string)[], columns };
+      tableSpecs.set(meta, spec as TableSpec<unknown>);
+    }
+    return spec;
+  }
+
+  /** Runs `sql` with `?` placeholders (so it must hold no literal `?`), inside the EntityManager's transaction if there is one. */
+  async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const transaction = this.em.getTransactionContext<TransactionContext>();
+    try {
+      if (transaction) return await this.#onConnection<T>(transaction, sql, params);
+      const query = this.em.getKnex().raw(sql, params as never);
+      const result: unknown = await query;
+      if (Array.isArray(result)) return result as T[];
+      return (result as { rows?: T[] }).rows ?? [];
+    } catch (error) {
+      throw error instanceof Error ? this.em.getPlatform().getExceptionConverter().convertException(error) : error;
+    }
+  }
+
+  /**
+   * Runs on the transaction's own connection, past knex's query builder: for thousands of
+   * parameters its formatting costs more than the statement. On SQLite the prepared statement is
+   * kept per connection (chunks of equal size repeat batch after batch).
+   */
+  async #onConnection<T>(transaction: TransactionContext, sql: string, params: readonly unknown[]): Promise<T[]> {
+    if (transaction.isCompleted()) throw new Error(`the transaction is already complete: ${sql.slice(0, 60)}`);
+    const connection = await transaction.client.acquireConnection();
+    if (this.dialect === 'sqlite') {
+      const statement = preparedStatement(connection as SqliteConnection, sql);
+      if (statement.reader) return statement.all(params) as T[];
+      statement.run(params);
+      return [];
+    }
+    let index = 0;
+    const result = await (connection as PgConnection).query(
+      sql.replace(/\?/g, () => `$${(index += 1)}`),
+      params,
+    );
+    return result.rows as T[];
+  }
+
+  /** `select … where <column> in (…)`, chunked: `sql` receives the placeholder list; `before` are the parameters ahead of it. */
+  async selectIn<T>(values: readonly unknown[], sql: (placeholders: string) => string, before: readonly unknown[] = []): Promise<T[]> {
+    const unique = [...new Set(values)];
+    const rows: T[] = [];
+    for (let start = 0; start < unique.length; start += MAX_IN_LIST) {
+      const chunk = unique.slice(start, start + MAX_IN_LIST);
+      rows.push(...(await this.query<T>(sql(placeholders(chunk.length)), [...before, ...chunk])));
+    }
+    return rows;
+  }
+
+  /** Multi-row `insert`, chunked under the parameter limit. A duplicate key fails the statement, as a flush would. */
+  async insert<Row>(spec: TableSpec<Row>, rows: readonly Row[]): Promise<void> {
+    await this.insertEncoded(spec, rows.map((row) => this.encodeRow(spec, row)));
+  }
+
+  /** `insert` of rows already encoded by `encodeRow`. */
+  async insertEncoded<Row>(spec: TableSpec<Row>, rows: readonly (readonly unknown[])[]): Promise<void> {
+    if (rows.length === 0) return;
+    for (const chunk of chunks(rows, rowsPerStatement(spec.columns.length))) await this.query(insertSql(spec, chunk.length), chunk.flat());
+  }
+
+  /**
+   * Multi-row `update … from (values …)` of the columns at `columns` (indexes into the spec's
+   * columns) by the table's key, for rows encoded by `encodeRow` (SQLite ≥ 3.33 and PostgreSQL).
+   * A row that no longer exists is not written back, as with the unit of work.
+   */
+  async updateEncoded<Row>(spec: TableSpec<Row>, columns: readonly number[], rows: readonly (readonly unknown[])[]): Promise<void> {
+    if (rows.length === 0 || columns.length === 0) return;
+    const keyIndexes = spec.key.map((property) => spec.columns.findIndex((column) => column.property === property));
+    const indexes = [...keyIndexes, ...columns];
+    const all = indexes.map((index) => spec.columns[index]!);
+    const postgres = this.dialect === 'postgresql';
+    // SQLite names the columns of a values list column1, column2…; PostgreSQL takes an alias list and needs casts.
+    const ref = (index: number) => (postgres ? `v.${quote(`c${index}`)}` : `v.column${index + 1}`);
+    const alias = postgres ? `v(${all.map((_, index) => quote(`c${index}`)).join(', ')})` : 'v';
+    const perRow = `(${all.map((column) => (postgres ? `?::${column.type}` : '?')).join(', ')})`;
+    const assignments = all
+      .slice(keyIndexes.length)
+      .map((column, index) => `${quote(column.column)} = ${ref(keyIndexes.length + index)}`)
+      .join(', ');
+    const match = all
+      .slice(0, keyIndexes.length)
+      .map((column, index) => `${quote(spec.table)}.${quote(column.column)} = ${ref(index)}`)
+      .join(' and ');
+    for (const chunk of chunks(rows, rowsPerStatement(all.length))) {
+      const params: unknown[] = [];
+      for (const row of chunk) for (const index of indexes) params.push(row[index]);
+      await this.query(`update ${quote(spec.table)} set ${assignments} from (values ${chunk.map(() => perRow).join(', ')}) as ${alias} where ${match}`, params);
+    }
+  }
+
+  /** A row's values in the order of the spec's columns, as statement parameters. */
+  encodeRow<Row>(spec: TableSpec<Row>, row: Row): unknown[] {
+    const values = new Array<unknown>(spec.columns.length);
+    for (let index = 0; index < spec.columns.length; index += 1) {
+      const column = spec.columns[index]!;
+      values[index] = this.encode(column, row[column.property]);
+    }
+    return values;
+  }
+
+  /** Entities of these rows that the EntityManager manages take the written state, so a later flush does not undo it. */
+  refreshManaged<Row extends object>(spec: TableSpec<Row>, rows: readonly Row[]): void {
+    const uow = this.em.getUnitOfWork();
+    if (rows.length === 0 || uow.getIdentityMap().getStore(this.em.getMetadata().get(spec.entity)).size === 0) return;
+    for (const row of rows) {
+      if (uow.tryGetById(spec.entity, row as never, undefined, false)) this.em.merge(spec.entity, row as never, { refresh: true });
+    }
+  }
+
+  /** A JavaScript value as a statement parameter: MikroORM stores datetimes as epoch milliseconds on SQLite, as timestamptz on PostgreSQL. */
+  encode<Row>(column: Pick<ColumnSpec<Row>, 'codec'>, value: unknown): unknown {
+    if (value === undefined || value === null) return null;
+    if (column.codec === 'datetime') return this.dialect === 'sqlite' ? (value as Date).getTime() : (value as Date).toISOString();
+    if (column.codec === 'json') return JSON.stringify(value);
+    return value;
+  }
+
+  /** A row as the driver returned it (snake_case columns) as the entity's properties. */
+  decode<Row>(spec: TableSpec<Row>, raw: Record<string, unknown>): Row {
+    const row: Record<string, unknown> = {};
+    for (const column of spec.columns) row[column.property] = decodeValue(column.codec, raw[column.column]);
+    return row as Row;
+  }
+}
+
+function decodeValue(codec: ColumnCodec | undefined, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (codec === 'datetime') return readDate(value);
+  if (codec === 'json') return typeof value === 'string' ? JSON.parse(value) : value;
+  return value;
+}
+
+/** SQLite returns epoch milliseconds; PostgreSQL (as MikroORM configures pg) the timestamptz text, e.g. `2026-03-02 08:30:00.123+00`. */
+function readDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
+  const text = String(value);
+  if (/^\d+$/.test(text)) return new Date(Number(text));
+  return new Date(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+}
+
+const insertStatements = new WeakMap<TableSpec<unknown>, Map<number, string>>();
+
+/** `insert into … values (?, …), …` for `count` rows, built once per table and row count. */
+function insertSql<Row>(spec: TableSpec<Row>, count: number): string {
+  let byCount = insertStatements.get(spec as TableSpec<unknown>);
+  if (!byCount) {
+    byCount = new Map();
+    insertStatements.set(spec as TableSpec<unknown>, byCount);
+  }
+  let sql = byCount.get(count);
+  if (!sql) {
+    const perRow = `(${placeholders(spec.columns.length)})`;
+    sql = `insert into ${quote(spec.table)} (${spec.columns.map((column) => quote(column.column)).join(', ')}) values ${Array.from({ length: count }, () => perRow).join(', ')}`;
+    if (byCount.size < 1_000) byCount.set(count, sql);
+  }
+  return sql;
+}
+
+export function quote(identifier: string): string {
+  return `"${identifier}"`;
+}
+
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}
+
+function rowsPerStatement(columns: number): number {
+  return Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMS_PER_STATEMENT / columns)));
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
