@@ -220,3 +220,22 @@ describe('golden customer, provenance and source record', () => {
     ]);
   });
 });
+
+describe('customer record duplicates', () => {
+  it('keeps one contact point per normalised value and one vehicle link per VIN and relation', () => {
+    const record = customerRecordInput('DE').parse({
+      externalId: 'DMS-7',
+      familyName: 'Weiß',
+      phones: [{ value: '0151 23456789', label: 'mobile' }, { value: '+49 151 23456789', label: 'work' }],
+      emails: [{ value: 'J.Weiss@Example.de' }, { value: 'j.weiss@example.de ' }],
+      vehicles: [
+        { vin: 'WNW1234567A123456', brand: 'Nordwagen', model: 'Fjord' },
+        { vin: 'wnw1234567a123456', brand: 'Nordwagen', model: 'Fjord' },
+        { vin: 'WNW1234567A123456', brand: 'Nordwagen', model: 'Fjord', relation: 'driver' },
+      ],
+    });
+    expect(record.phones).toEqual([{ value: '+4915123456789', label: 'mobile' }]);
+    expect(record.emails).toEqual([{ value: 'j.weiss@example.de', label: 'other' }]);
+    expect(record.vehicles.map((vehicle) => vehicle.relation)).toEqual(['owner', 'driver']);
+  });
+});

@@ -33,7 +33,24 @@ export function customerRecordInput(defaultRegion?: CountryCode) {
       if (value.kind === 'company' && !value.companyName) {
         ctx.addIssue({ code: 'custom', path: ['companyName'], message: 'is required for a company' });
       }
-    });
+    })
+    .overwrite((value) => ({
+      ...value,
+      // `0151 2345678` and `+49 151 2345678` are one number once normalised: keep the first mention.
+      phones: uniqueBy(value.phones, (phone) => phone.value),
+      emails: uniqueBy(value.emails, (email) => email.value),
+      vehicles: uniqueBy(value.vehicles, (vehicle) => `${vehicle.vin}/${vehicle.relation}`),
+    }));
+}
+
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 export type CustomerRecord = z.output<ReturnType<typeof customerRecordInput>>;
 export type CustomerRecordInput = z.input<ReturnType<typeof customerRecordInput>>;
