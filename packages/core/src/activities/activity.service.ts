@@ -49,19 +49,7 @@ export class ActivityBatch {
         { issues: [{ path: 'customerExternalId', message: `${party} has no customer with this id` }] },
       );
     }
-    const facts = {
-      customer: customerId,
-      channel: record.channel,
-      direction: record.direction,
-      occurredAt: record.occurredAt,
-      durationSeconds: record.durationSeconds ?? null,
-      subject: record.subject ?? null,
-      outcome: record.outcome ?? null,
-      content: record.content ?? null,
-      actor: record.actor ?? null,
-      onBehalfOf: record.onBehalfOf ?? null,
-      brand: record.brand ?? null,
-    };
+    const facts = activityFacts(record, customerId);
     const key = sourceKey(party, record.externalId);
     if (!this.#fetched.has(key)) await this.#fetch([{ party, externalId: record.externalId }]);
     const existing = this.#byExternalId.get(key);
@@ -119,4 +107,21 @@ export async function recordActivitiesBatch(em: Em, party: PartyId, records: rea
 export async function recordActivity(em: Em, party: PartyId, record: ActivityRecord, at: Date): Promise<ActivityRow> {
   const [row] = await recordActivitiesBatch(em, party, [record], at);
   return row!;
+}
+
+/** The stored facts of an activity record on its golden customer (absent optional fields become null). */
+export function activityFacts(record: ActivityRecord, customerId: string) {
+  return {
+    customer: customerId,
+    channel: record.channel,
+    direction: record.direction,
+    occurredAt: record.occurredAt,
+    durationSeconds: record.durationSeconds ?? null,
+    subject: record.subject ?? null,
+    outcome: record.outcome ?? null,
+    content: record.content ?? null,
+    actor: record.actor ?? null,
+    onBehalfOf: record.onBehalfOf ?? null,
+    brand: record.brand ?? null,
+  };
 }

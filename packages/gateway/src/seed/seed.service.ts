@@ -5,6 +5,7 @@ import {
   ActivityEntity,
   applyCustomerRecord,
   ArgumentationAidEntity,
+  activityFacts,
   changeTaskStatus,
   ConsentEntity,
   DeterministicIdentityResolver,
@@ -177,19 +178,9 @@ async function writeCustomers(orm: Orm, customers: readonly DemoCustomer[]): Pro
         }
         tx.create(ActivityEntity, {
           id: uuidv7(),
-          customer: customerOf(activity.party, record.customerExternalId),
           party: activity.party,
           externalId: record.externalId,
-          channel: record.channel,
-          direction: record.direction,
-          occurredAt: record.occurredAt,
-          durationSeconds: record.durationSeconds ?? null,
-          subject: record.subject ?? null,
-          outcome: record.outcome ?? null,
-          content: record.content ?? null,
-          actor: record.actor ?? null,
-          onBehalfOf: record.onBehalfOf ?? null,
-          brand: record.brand ?? null,
+          ...activityFacts(record, customerOf(activity.party, record.customerExternalId)),
           recordedAt,
         });
       }
