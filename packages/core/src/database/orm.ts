@@ -20,6 +20,10 @@ export interface OrmOptions {
   readonly poolSize?: number;
 }
 
+/** The shared rate-limit counters of the gateway's replicas (rate-limiter-flexible's PostgreSQL store). */
+export const rateLimitTable = 'rate_limit';
+const libraryTables = [rateLimitTable] as const;
+
 export function ormConfig(target: DatabaseTarget, options: Omit<OrmOptions, 'databaseUrl'> = {}): Options {
   const common = {
     entities,
@@ -37,6 +41,8 @@ export function ormConfig(target: DatabaseTarget, options: Omit<OrmOptions, 'dat
       snapshot: false,
     },
     discovery: { warnWhenNoEntities: true },
+    // Tables owned by libraries (created by a hand-written migration), not by an entity.
+    schemaGenerator: { skipTables: [...libraryTables] },
   } satisfies Options;
   if (target.dialect === 'sqlite') {
     return { ...common, driver: LibSqlDriver };

@@ -14,6 +14,7 @@ import { landingPage } from './landing-page.js';
 import { webhookRoutes } from './webhooks.routes.js';
 import { ctiRoutes } from './cti.routes.js';
 import { createHardening, type HardeningOptions } from './hardening/hardening.js';
+import { rateLimitStoreOf } from './hardening/rate-limits.js';
 
 /** Something whose reachability decides readiness (the database, the bus). */
 export interface ReadinessCheck {
@@ -49,7 +50,7 @@ export function createApp(deps: AppDependencies): Express {
     app.use(webhookRoutes(partner), ctiRoutes(partner));
   }
 
-  const hardening = createHardening(deps.hardening, deps.production ?? false);
+  const hardening = createHardening(rateLimitStoreOf(deps.orm), deps.hardening, deps.production ?? false);
   const yoga = createYoga<{ req: express.Request; res: express.Response }, GraphQLContext>({
     schema,
     plugins: [...hardening.plugins, ...(deps.auditor ? [useAccessAudit(deps.auditor)] : [])],

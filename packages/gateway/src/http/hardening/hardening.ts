@@ -5,7 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../../auth/principal.js';
 import type { LookupThrottle } from '../../graphql/lookup-throttle.js';
 import { defaultOperationLimits, operationLimitPlugins, type GatewayPlugin, type OperationLimits } from '../../graphql/limits.js';
-import { defaultRateLimits, RateLimiters, type RateLimits } from './rate-limits.js';
+import { defaultRateLimits, RateLimiters, type RateLimits, type RateLimitStore } from './rate-limits.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
 
 /** The header a client sends to prove a CORS preflight happened (yoga's default name). */
@@ -39,8 +39,8 @@ export interface Hardening {
  * The gateway's request hardening: trusted documents, CSRF prevention, document limits, rate
  * limits; in production also no introspection and no "Did you mean …?" suggestions.
  */
-export function createHardening(options: HardeningOptions = {}, production = false): Hardening {
-  const limiters = new RateLimiters({ ...defaultRateLimits, ...options.rateLimits });
+export function createHardening(store: RateLimitStore, options: HardeningOptions = {}, production = false): Hardening {
+  const limiters = new RateLimiters({ ...defaultRateLimits, ...options.rateLimits }, store);
   const plugins: GatewayPlugin[] = [
     useTrustedDocuments(options.trustedDocuments ?? loadTrustedDocuments(), { only: options.trustedDocumentsOnly ?? false }),
     useCSRFPrevention({ requestHeaders: [csrfHeader] }),

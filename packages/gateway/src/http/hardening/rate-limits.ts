@@ -1,6 +1,7 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Plugin } from 'graphql-yoga';
 import { RateLimitedError } from '@tandem/schema';
+import { dialectOf, rateLimitTable, type Em, type Orm } from '@tandem/core';
 import type { Principal } from '../../auth/principal.js';
 import type { LookupThrottle } from '../../graphql/lookup-throttle.js';
 import { domainGraphQLError } from '../../graphql/errors.js';
@@ -31,19 +32,39 @@ export const defaultRateLimits: RateLimits = {
 };
 
 /**
- * Counts events per key in process memory: with several gateway replicas each allows the full
- * budget (rate-limiter-flexible's Redis or PostgreSQL stores share it).
+ * Where the counters live. PostgreSQL: in the hub's database, so every gateway replica draws on
+ * one budget per caller (a replica that cannot reach the table falls back to counting in memory
+ * rather than failing requests). SQLite: one gateway process, so process memory is the whole budget.
  */
+export type RateLimitStore = { readonly kind: 'memory' } | { readonly kind: 'postgresql'; readonly knex: ReturnType<Em['getKnex']> };
+
+/** The store that matches the hub's database. */
+export function rateLimitStoreOf(orm: Orm): RateLimitStore {
+  return dialectOf(orm) === 'postgresql' ? { kind: 'postgresql', knex: (orm.em as Em).getKnex() } : { kind: 'memory' };
+}
+
+function windowLimiter(store: RateLimitStore, name: string, window: RateWindow): RateLimiterAbstract {
+  // The window is part of the key: replicas with the same limits share counters, a changed limit starts afresh.
+  const options = { keyPrefix: `${name}:${window.points}/${window.durationSeconds}s`, points: window.points, duration: window.durationSeconds };
+  if (store.kind === 'memory') return new RateLimiterMemory(options);
+  return new RateLimiterPostgres({
+    ...options,
+    storeClient: store.knex,
+    storeType: 'knex',
+    tableName: rateLimitTable,
+    tableCreated: true,
+    insuranceLimiter: new RateLimiterMemory(options),
+  });
+}
+
+/** Counts events per key in every window of a list; an event is refused when any window is used up. */
 export class Throttle {
-  readonly #windows: readonly { readonly window: RateWindow; readonly limiter: RateLimiterMemory }[];
+  readonly #windows: readonly { readonly window: RateWindow; readonly limiter: RateLimiterAbstract }[];
   readonly #refusal: { readonly code: string; readonly what: string };
 
-  constructor(name: string, windows: readonly RateWindow[], refusal: { readonly code: string; readonly what: string }) {
+  constructor(store: RateLimitStore, name: string, windows: readonly RateWindow[], refusal: { readonly code: string; readonly what: string }) {
     this.#refusal = refusal;
-    this.#windows = windows.map((window, index) => ({
-      window,
-      limiter: new RateLimiterMemory({ keyPrefix: `${name}:${index}`, points: window.points, duration: window.durationSeconds }),
-    }));
+    this.#windows = windows.map((window) => ({ window, limiter: windowLimiter(store, name, window) }));
   }
 
   /** Counts one event for `key`; throws RateLimitedError when a window is used up. */
@@ -81,10 +102,10 @@ export class RateLimiters {
   readonly anonymousOperations: Throttle;
   readonly phoneLookups: Throttle;
 
-  constructor(limits: RateLimits) {
-    this.operations = new Throttle('operations', limits.principal, { code: 'TOO_MANY_REQUESTS', what: 'GraphQL operations' });
-    this.anonymousOperations = new Throttle('anonymous', limits.anonymous, { code: 'TOO_MANY_REQUESTS', what: 'GraphQL operations without credentials' });
-    this.phoneLookups = new Throttle('phone-lookups', limits.phoneLookups, { code: 'TOO_MANY_PHONE_LOOKUPS', what: 'caller-number lookups' });
+  constructor(limits: RateLimits, store: RateLimitStore) {
+    this.operations = new Throttle(store, 'operations', limits.principal, { code: 'TOO_MANY_REQUESTS', what: 'GraphQL operations' });
+    this.anonymousOperations = new Throttle(store, 'anonymous', limits.anonymous, { code: 'TOO_MANY_REQUESTS', what: 'GraphQL operations without credentials' });
+    this.phoneLookups = new Throttle(store, 'phone-lookups', limits.phoneLookups, { code: 'TOO_MANY_PHONE_LOOKUPS', what: 'caller-number lookups' });
   }
 
   /** The lookup budget of one caller, for its GraphQL context. */
