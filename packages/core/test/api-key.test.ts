@@ -26,7 +26,7 @@ describe.each(testDialects())('API keys on %s', (dialect) => {
   it('lists a party\'s keys without secrets or hashes', async () => {
     const listed = await listApiKeys(em(), 'dealer-berlin');
     expect(listed.length).toBeGreaterThan(0);
-    for (const key of listed) expect(Object.keys(key).sort()).toEqual(['createdAt', 'id', 'label', 'party', 'prefix', 'revokedAt', 'scopes']);
+    for (const key of listed) expect(Object.keys(key).sort()).toEqual(['actingFor', 'createdAt', 'id', 'label', 'party', 'prefix', 'revokedAt', 'scopes']);
     expect(await listApiKeys(em(), 'nobody')).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { customerRecordInput, parseOrThrow, ValidationError } from '@tandem/schema';
-import { ActivityEntity, applyCustomerRecord, DeterministicIdentityResolver, issueApiKey, revokeApiKey, upsertParty, type Em, type Orm } from '@tandem/core';
+import { ActivityEntity, applyCustomerRecord, DeterministicIdentityResolver, grantSharing, issueApiKey, revokeApiKey, upsertParty, type Em, type Orm } from '@tandem/core';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
 import { TokenService, type SigningKeys } from '../src/auth/token.service.js';
 import { loadConfig, redactConfig } from '../src/config/config.js';
@@ -240,6 +240,36 @@ describe.each(testDialects())('credentials over HTTP on %s', (dialect) => {
     expect(await em().count(ActivityEntity, { party: 'dealer-berlin', externalId: 'CALL-RW' })).toBe(1);
   });
 
+  it("scopes an interaction center's key to the client it acts for: that client's shared customers, nothing of another client's", async () => {
+    await upsertParty(em(), { id: 'insurer', kind: 'manufacturer', name: 'Baltic Insurance', country: 'LV', timeZone: 'Europe/Riga' });
+    await upsertParty(em(), { id: 'ic-riga', kind: 'interaction_center', name: 'Baltic Contact SIA', country: 'LV', timeZone: 'Europe/Riga', clients: ['dealer-berlin', 'insurer'] });
+    await grantSharing(em(), { grantor: 'dealer-berlin', grantee: 'ic-riga', dataClasses: ['identity', 'contact'], purpose: 'service', validFrom: '2020-01-01T00:00:00Z' });
+    const forDealer = await issueApiKey(em(), { party: 'ic-riga', scopes: ['read'], actingFor: 'dealer-berlin', label: 'ccaas' });
+    const forInsurer = await issueApiKey(em(), { party: 'ic-riga', scopes: ['read'], actingFor: 'insurer', label: 'ccaas' });
+    expect(forDealer.actingFor).toBe('dealer-berlin');
+    expect((await post({ 'x-api-key': forDealer.key })).body.data.customer).toEqual({ id: customerId, displayName: 'Jürgen Weiß', phones: [{ value: '+4915123456789' }] });
+    const other = await post({ 'x-api-key': forInsurer.key });
+    expect(JSON.stringify(other.body)).not.toContain('Weiß');
+    expect(other.body.data?.customer ?? null).toBeNull();
+  });
+
+  it("refuses to issue a reading or writing key of an interaction center without its client, or a client it does not serve, or acting-for on another party's key", async () => {
+    await expect(issueApiKey(em(), { party: 'ic-riga', scopes: ['read', 'write'] })).rejects.toMatchObject({
+      code: 'ACTING_FOR_REQUIRED',
+      issues: [{ path: 'actingFor', message: 'ic-riga is an interaction center: say which client it acts for' }],
+    });
+    await expect(issueApiKey(em(), { party: 'ic-riga', scopes: ['read'], actingFor: 'oem' })).rejects.toMatchObject({
+      code: 'NOT_A_CLIENT',
+      issues: [{ path: 'actingFor', message: 'oem is not a client of ic-riga' }],
+    });
+    await expect(issueApiKey(em(), { party: 'dealer-berlin', scopes: ['read'], actingFor: 'insurer' })).rejects.toMatchObject({
+      code: 'ACTING_FOR_NOT_ALLOWED',
+      issues: [{ path: 'actingFor', message: 'only interaction centers act for a client; dealer-berlin is a dealer' }],
+    });
+    // Webhook-only: the center's inbound events name their client per event.
+    expect((await issueApiKey(em(), { party: 'ic-riga', scopes: ['webhook'] })).actingFor).toBeNull();
+  });
+
   it('denies every mutation to a key without the write scope, before its resolver runs', async () => {
     const mutations = Object.values(schema.getMutationType()?.getFields() ?? {});
     expect(mutations.length).toBeGreaterThan(0);
@@ -288,7 +318,7 @@ describe.each(testDialects())('tandem api-key on %s', (dialect) => {
     const id = /issued API key (\S+)/.exec(issued.stderr)![1]!;
     const prefix = key.split('_')[1]!;
     const listed = (await run('list', '--party', 'dealer-berlin')).stdout;
-    expect(listed).toContain(`${id}  tdm_${prefix}_…  read,write  dms-sync`);
+    expect(listed).toContain(`${id}  tdm_${prefix}_…  read,write  -  dms-sync`);
     expect(listed).toContain('active');
     expect(listed).not.toContain(key.slice(`tdm_${prefix}_`.length));
     expect((await run('revoke', id)).stdout).toMatch(new RegExp(`^revoked ${id} .* revoked \\d{4}-`));

@@ -5,7 +5,7 @@ export const apiKeyScopes = ['read', 'write', 'webhook'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 /**
- * A connector's API key, scoped to one party. Only the public prefix (to find the row) and a
+ * A connector's API key, scoped to one party (and for an interaction center to one client). Only the public prefix (to find the row) and a
  * SHA-256 hash of the whole key are stored; the plaintext is shown once, when it is issued.
  */
 export const ApiKeyEntity = defineEntity({
@@ -19,6 +19,8 @@ export const ApiKeyEntity = defineEntity({
     /** SHA-256 of the whole key, hex. */
     keyHash: p.string().length(64),
     scopes: p.json<ApiKeyScope[]>(),
+    /** An interaction center's key: the client it acts for (its reads and writes are that client's). */
+    actingFor: p.string().length(63).nullable(),
     label: p.string().length(200).nullable(),
     createdAt: p.datetime(),
     /** Set once; from then on the key authenticates nothing. */

@@ -4,12 +4,18 @@ import type { PartyId } from '@tandem/schema';
 import { NotFoundError, TandemError, ValidationError, type FieldIssue } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
 import { PartyEntity } from '../parties/party.entity.js';
+import { actingForRefusal } from '../sharing/viewer.service.js';
 import { ApiKeyEntity, apiKeyScopes, type ApiKeyRow, type ApiKeyScope } from './api-key.entity.js';
 
 export interface ApiKeyInput {
   readonly party: PartyId;
   /** At least one of read, write, webhook. */
   readonly scopes: readonly ApiKeyScope[];
+  /**
+   * The client an interaction center's key acts for: required when the key reads or writes (like
+   * an agent's token), refused for other parties. A webhook-only key needs none.
+   */
+  readonly actingFor?: PartyId;
   /** Who or what uses the key (`dms-sync`); shown in listings and as the principal's subject. */
   readonly label?: string;
 }
@@ -21,6 +27,7 @@ export interface ApiKeyInfo {
   readonly prefix: string;
   readonly label: string | null;
   readonly scopes: readonly ApiKeyScope[];
+  readonly actingFor: PartyId | null;
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
 }
@@ -44,9 +51,11 @@ export async function issueApiKey(em: Em, input: ApiKeyInput, at = new Date()): 
   const label = input.label?.trim() || null;
   if (label && label.length > 200) issues.push({ path: 'label', message: 'must be at most 200 characters' });
   if (issues.length > 0) throw new ValidationError(issues, 'INVALID_API_KEY');
-  if (!(await em.findOne(PartyEntity, { id: input.party }, { fields: ['id'] }))) {
-    throw new ValidationError([{ path: 'party', message: `party ${input.party} does not exist` }], 'UNKNOWN_PARTY');
-  }
+  const party = await em.findOne(PartyEntity, { id: input.party }, { fields: ['id', 'kind', 'clients'] });
+  if (!party) throw new ValidationError([{ path: 'party', message: `party ${input.party} does not exist` }], 'UNKNOWN_PARTY');
+  const webhookOnly = input.scopes.every((scope) => scope === 'webhook');
+  const refusal = webhookOnly && !input.actingFor ? undefined : actingForRefusal(party, input.actingFor);
+  if (refusal) throw new ValidationError([{ path: 'actingFor', message: refusal.message }], refusal.code);
   const prefix = randomBytes(6).toString('hex');
   const key = `tdm_${prefix}_${randomBytes(32).toString('base64url')}`;
   const row = em.create(ApiKeyEntity, {
@@ -55,6 +64,7 @@ export async function issueApiKey(em: Em, input: ApiKeyInput, at = new Date()): 
     prefix,
     keyHash: hashKey(key),
     scopes: [...new Set(input.scopes)],
+    actingFor: input.actingFor ?? null,
     label,
     createdAt: at,
     revokedAt: null,
@@ -64,7 +74,7 @@ export async function issueApiKey(em: Em, input: ApiKeyInput, at = new Date()): 
 }
 
 /**
- * The key's party and scopes, or UNAUTHENTICATED: API_KEY_MALFORMED, API_KEY_UNKNOWN (no such
+ * The key's party, client and scopes, or UNAUTHENTICATED: API_KEY_MALFORMED, API_KEY_UNKNOWN (no such
  * key, or a wrong secret for a known prefix) or API_KEY_REVOKED (only said to a caller holding
  * the right secret).
  */
@@ -103,5 +113,5 @@ function hashKey(key: string): string {
 }
 
 function toApiKeyInfo(row: ApiKeyRow): ApiKeyInfo {
-  return { id: row.id, party: row.party, prefix: row.prefix, label: row.label ?? null, scopes: row.scopes, createdAt: row.createdAt, revokedAt: row.revokedAt ?? null };
+  return { id: row.id, party: row.party, prefix: row.prefix, label: row.label ?? null, scopes: row.scopes, actingFor: row.actingFor ?? null, createdAt: row.createdAt, revokedAt: row.revokedAt ?? null };
 }

@@ -1,7 +1,7 @@
 import type { PartyId } from '@tandem/schema';
 import { TandemError } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
-import { PartyEntity } from '../parties/party.entity.js';
+import { PartyEntity, type PartyRow } from '../parties/party.entity.js';
 import { AccessScope } from './access-scope.js';
 
 /**
@@ -12,15 +12,20 @@ import { AccessScope } from './access-scope.js';
 export async function scopeForParty(em: Em, party: PartyId, actingFor: PartyId | undefined, at = new Date()): Promise<AccessScope> {
   const row = await em.findOne(PartyEntity, { id: party });
   if (!row) throw new TandemError('FORBIDDEN', 'UNKNOWN_PARTY', `party ${party} is not registered`);
-  if (row.kind === 'interaction_center') {
-    if (!actingFor) {
-      throw new TandemError('FORBIDDEN', 'ACTING_FOR_REQUIRED', `${party} is an interaction center: say which client it acts for`);
-    }
-    if (!row.clients.includes(actingFor)) {
-      throw new TandemError('FORBIDDEN', 'NOT_A_CLIENT', `${actingFor} is not a client of ${party}`);
-    }
-  } else if (actingFor) {
-    throw new TandemError('FORBIDDEN', 'ACTING_FOR_NOT_ALLOWED', `only interaction centers act for a client; ${party} is a ${row.kind}`);
-  }
+  const refusal = actingForRefusal(row, actingFor);
+  if (refusal) throw new TandemError('FORBIDDEN', refusal.code, refusal.message);
   return AccessScope.load(em, actingFor ? { party, actingFor } : { party }, at);
+}
+
+/**
+ * Why `party` may not act as stated, or undefined: an interaction center must name one of its
+ * clients, every other party acts for itself only. Checked per request and when a credential is issued.
+ */
+export function actingForRefusal(party: Pick<PartyRow, 'id' | 'kind' | 'clients'>, actingFor: PartyId | undefined): { code: string; message: string } | undefined {
+  if (party.kind === 'interaction_center') {
+    if (!actingFor) return { code: 'ACTING_FOR_REQUIRED', message: `${party.id} is an interaction center: say which client it acts for` };
+    if (!party.clients.includes(actingFor)) return { code: 'NOT_A_CLIENT', message: `${actingFor} is not a client of ${party.id}` };
+    return undefined;
+  }
+  return actingFor ? { code: 'ACTING_FOR_NOT_ALLOWED', message: `only interaction centers act for a client; ${party.id} is a ${party.kind}` } : undefined;
 }

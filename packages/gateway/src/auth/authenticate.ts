@@ -14,7 +14,7 @@ export interface CredentialHeaders {
  * Who is calling, from `Authorization: Bearer <jwt>`, `Authorization: ApiKey tdm_…` (or
  * `Bearer tdm_…`) or `X-Api-Key: tdm_…`; undefined without credentials. A bad credential is UNAUTHENTICATED with the
  * reason, never silently anonymous. A connector's key becomes a principal of its party with role
- * `integration` and the key's scopes.
+ * `integration`, the key's scopes and (an interaction center's key) the client it acts for.
  */
 export async function authenticate(tokens: TokenService, orm: Orm, headers: CredentialHeaders): Promise<Principal | undefined> {
   const { authorization, apiKey } = headers;
@@ -38,6 +38,7 @@ async function apiKeyPrincipal(orm: Orm, key: string): Promise<Principal> {
     subject: info.label ? `${info.label}/${info.prefix}` : info.prefix,
     party: info.party,
     role: 'integration',
+    ...(info.actingFor ? { actingFor: info.actingFor } : {}),
     scopes: [...info.scopes],
   };
 }

@@ -39,12 +39,19 @@ export function registerApiKeyCommand(program: Command, deps: ApiKeyCommandDeps)
     .description('issue a key for a party and print it once')
     .requiredOption('--party <id>', 'the party the key acts for')
     .requiredOption('--scopes <list>', `comma-separated: ${apiKeyScopes.join(', ')}`, scopeList)
+    .option('--acting-for <client>', "an interaction center's key: the client it acts for (required to read or write)")
     .option('--label <text>', 'who or what uses the key, e.g. dms-sync')
-    .action((options: { party: string; scopes: ApiKeyScope[]; label?: string }) =>
+    .action((options: { party: string; scopes: ApiKeyScope[]; actingFor?: string; label?: string }) =>
       withDatabase(async (em) => {
-        const issued = await issueApiKey(em, { party: options.party, scopes: options.scopes, ...(options.label ? { label: options.label } : {}) });
+        const issued = await issueApiKey(em, {
+          party: options.party,
+          scopes: options.scopes,
+          ...(options.actingFor ? { actingFor: options.actingFor } : {}),
+          ...(options.label ? { label: options.label } : {}),
+        });
         write(`${issued.key}\n`);
-        note(`issued API key ${issued.id} for ${issued.party} (scopes ${issued.scopes.join(',')}): store it now, it is not shown again\n`);
+        const client = issued.actingFor ? ` acting for ${issued.actingFor}` : '';
+        note(`issued API key ${issued.id} for ${issued.party}${client} (scopes ${issued.scopes.join(',')}): store it now, it is not shown again\n`);
       }),
     );
   command
@@ -71,5 +78,5 @@ export function registerApiKeyCommand(program: Command, deps: ApiKeyCommandDeps)
 
 function describe(key: ApiKeyInfo): string {
   const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active';
-  return `${key.id}  tdm_${key.prefix}_…  ${key.scopes.join(',')}  ${key.label ?? '-'}  created ${key.createdAt.toISOString()}  ${state}`;
+  return `${key.id}  tdm_${key.prefix}_…  ${key.scopes.join(',')}  ${key.actingFor ? `for ${key.actingFor}` : '-'}  ${key.label ?? '-'}  created ${key.createdAt.toISOString()}  ${state}`;
 }

@@ -3,12 +3,14 @@ import { Migration20261122221641 } from './Migration20261122221641.js';
 import { Migration20261122224036 } from './Migration20261122224036.js';
 import { Migration20261122230439 } from './Migration20261122230439.js';
 import { Migration20261122230450 } from './Migration20261122230450.js';
-import { Migration20261123010000_rate_limit } from './Migration20261123010000_rate_limit.js';
+import { Migration20261123004200_rate_limit } from './Migration20261123004200_rate_limit.js';
+import { Migration20261123004647 } from './Migration20261123004647.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
   { name: 'Migration20261122224036', class: Migration20261122224036 },
   { name: 'Migration20261122230439', class: Migration20261122230439 },
   { name: 'Migration20261122230450', class: Migration20261122230450 },
-  { name: 'Migration20261123010000_rate_limit', class: Migration20261123010000_rate_limit },
+  { name: 'Migration20261123004200_rate_limit', class: Migration20261123004200_rate_limit },
+  { name: 'Migration20261123004647', class: Migration20261123004647 },
 ];

@@ -3,10 +3,12 @@ import { Migration20261122221641 } from './Migration20261122221641.js';
 import { Migration20261122224036 } from './Migration20261122224036.js';
 import { Migration20261122230439 } from './Migration20261122230439.js';
 import { Migration20261122230449 } from './Migration20261122230449.js';
+import { Migration20261123004647 } from './Migration20261123004647.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
   { name: 'Migration20261122224036', class: Migration20261122224036 },
   { name: 'Migration20261122230439', class: Migration20261122230439 },
   { name: 'Migration20261122230449', class: Migration20261122230449 },
+  { name: 'Migration20261123004647', class: Migration20261123004647 },
 ];
