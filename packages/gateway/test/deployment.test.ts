@@ -222,6 +222,14 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'KAFKA_BROKERS', 'LOG_LEVEL']) expect(error.message).toContain(name);
   });
 
+  it('reads CORS origins as a list and names a malformed one', () => {
+    expect(loadConfig({ TANDEM_CORS_ORIGINS: 'https://crm.dealer.example, http://localhost:5173' }).TANDEM_CORS_ORIGINS).toEqual(['https://crm.dealer.example', 'http://localhost:5173']);
+    expect(loadConfig({ TANDEM_CORS_ORIGINS: '*' }).TANDEM_CORS_ORIGINS).toEqual(['*']);
+    const error = thrownBy(() => loadConfig({ TANDEM_CORS_ORIGINS: 'https://crm.dealer.example/app' }));
+    expect(error.message).toContain('TANDEM_CORS_ORIGINS: each origin must be scheme://host[:port] with no path or trailing slash');
+    expect(thrownBy(() => loadConfig({ TANDEM_CORS_ORIGINS: 'crm.dealer.example' })).message).toContain('TANDEM_CORS_ORIGINS: each origin must be * or http(s)://host[:port]');
+  });
+
   it('requires TANDEM_JWT_SECRET in production', () => {
     const error = thrownBy(() => loadConfig({ NODE_ENV: 'production' }));
     expect(variablesOf(error)).toEqual(['TANDEM_JWT_SECRET']);

@@ -204,6 +204,32 @@ describe('API hardening', () => {
     });
   });
 
+  describe('CORS', () => {
+    const preflight = (url: string, origin: string) =>
+      fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' } });
+
+    it('grants no cross-origin access unless origins are configured', async () => {
+      const api = await gateway();
+      const answer = await preflight(api.url, 'https://evil.example');
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+      const post = await api.post({ query: '{ __typename }' }, anna, { origin: 'https://evil.example' });
+      expect(post.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('answers listed origins with their own origin, never with credentials, and other origins with none of theirs', async () => {
+      const api = await gateway({ hardening: { corsOrigins: ['https://crm.dealer.example', 'https://agent.ic.example'] } });
+      const allowed = await preflight(api.url, 'https://agent.ic.example');
+      expect(allowed.status).toBeLessThan(300);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://agent.ic.example');
+      expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+      expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+      const post = await api.post({ query: '{ __typename }' }, anna, { origin: 'https://crm.dealer.example' });
+      expect([post.status, post.headers.get('access-control-allow-origin')]).toEqual([200, 'https://crm.dealer.example']);
+      const other = await preflight(api.url, 'https://evil.example');
+      expect(other.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+    });
+  });
+
   describe('production', () => {
     it('turns introspection off', async () => {
       const production = await gateway({ production: true });

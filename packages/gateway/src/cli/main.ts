@@ -58,7 +58,7 @@ program
       auditor,
       graphiql: development ? { headers: { Authorization: `Bearer ${demoToken}` } } : false,
       production: !development,
-      hardening: { trustedDocumentsOnly: cfg.TANDEM_TRUSTED_DOCUMENTS_ONLY },
+      hardening: { trustedDocumentsOnly: cfg.TANDEM_TRUSTED_DOCUMENTS_ONLY, ...(cfg.TANDEM_CORS_ORIGINS ? { corsOrigins: cfg.TANDEM_CORS_ORIGINS } : {}) },
     });
     const server = app.listen(cfg.PORT, () => {
       logger.info(`Tandem is listening on http://localhost:${cfg.PORT} (GraphQL at /graphql, ${bus.kind} bus)`);

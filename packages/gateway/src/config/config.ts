@@ -10,6 +10,14 @@ const brokerList = z
 
 const commaList = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 
+/** `*`, or an origin exactly as browsers send it in `Origin`: `https://host[:port]`. */
+function checkCorsOrigin(value: string, ctx: z.RefinementCtx): void {
+  if (value === '*') return;
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || !['http:', 'https:'].includes(url.protocol)) ctx.addIssue({ code: 'custom', message: 'each origin must be * or http(s)://host[:port]' });
+  else if (url.origin !== value) ctx.addIssue({ code: 'custom', message: 'each origin must be scheme://host[:port] with no path or trailing slash' });
+}
+
 /**
  * Every environment variable Tandem reads, with its default. `.env.example`, the README's
  * configuration table and docker-compose.yml use exactly these names (a test checks it).
@@ -37,6 +45,10 @@ export const configSchema = z
     LOG_LEVEL: z.enum(logLevels).default('info'),
     /** Only the operations of trusted-documents.json run (sent by id); first-party-only deployments. */
     TANDEM_TRUSTED_DOCUMENTS_ONLY: z.stringbool({ error: 'must be true or false' }).default(false),
+    /** Browser origins allowed to call /graphql cross-origin (`*`: any). Unset: none, same-origin only. */
+    TANDEM_CORS_ORIGINS: commaList
+      .pipe(z.array(z.string().superRefine(checkCorsOrigin)).min(1, 'must list at least one origin'))
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.TANDEM_JWT_SECRET && !env.TANDEM_JWT_PUBLIC_KEY_FILE) {

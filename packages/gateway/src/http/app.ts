@@ -55,6 +55,7 @@ export function createApp(deps: AppDependencies): Express {
     schema,
     plugins: [...hardening.plugins, ...(deps.auditor ? [useAccessAudit(deps.auditor)] : [])],
     batching: hardening.batching,
+    cors: hardening.cors,
     maxRequestBodySize: hardening.maxRequestBodySize,
     graphqlEndpoint: '/graphql',
     logging: deps.logger.child({ component: 'yoga' }),

@@ -24,7 +24,12 @@ export interface HardeningOptions {
   readonly trustedDocumentsOnly?: boolean;
   /** Trusted documents by SHA-256. Default: `packages/gateway/trusted-documents.json`. */
   readonly trustedDocuments?: ReadonlyMap<string, string>;
+  /** Browser origins allowed cross-origin (`TANDEM_CORS_ORIGINS`; `*` any). Default: none, same-origin only. */
+  readonly corsOrigins?: readonly string[];
 }
+
+/** Yoga's CORS options: off unless origins are listed; never with credentials (no cookies, only tokens and keys). */
+export type CorsPolicy = false | { origin: string[]; credentials: false; methods: string[]; allowedHeaders: string[]; exposedHeaders: string[]; maxAge: number };
 
 /** What `createApp` gives yoga, and each request's lookup budget. */
 export interface Hardening {
@@ -32,6 +37,7 @@ export interface Hardening {
   readonly maxRequestBodySize: number;
   /** No batching: a batch multiplies every per-operation limit and no client of ours sends one. */
   readonly batching: false;
+  readonly cors: CorsPolicy;
   lookupsFor(principal: Principal | undefined): LookupThrottle;
 }
 
@@ -52,7 +58,20 @@ export function createHardening(store: RateLimitStore, options: HardeningOptions
     plugins,
     maxRequestBodySize: options.maxRequestBodyBytes ?? defaultMaxRequestBodyBytes,
     batching: false,
+    cors: corsPolicy(options.corsOrigins),
     lookupsFor: (principal) => limiters.lookupsFor(principal),
+  };
+}
+
+function corsPolicy(origins: readonly string[] | undefined): CorsPolicy {
+  if (!origins || origins.length === 0) return false;
+  return {
+    origin: [...origins],
+    credentials: false,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'accept', 'authorization', 'x-api-key', 'x-request-id', csrfHeader],
+    exposedHeaders: ['retry-after'],
+    maxAge: 600,
   };
 }
 
