@@ -8,7 +8,7 @@ import type { TokenService } from '../auth/token.service.js';
 import { authenticate } from '../auth/authenticate.js';
 import { schema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
-import { maskError } from '../graphql/errors.js';
+import { maskError, yogaLogger } from '../graphql/errors.js';
 import { useAccessAudit } from '../graphql/access-audit.plugin.js';
 import { landingPage } from './landing-page.js';
 import { webhookRoutes } from './webhooks.routes.js';
@@ -58,8 +58,8 @@ export function createApp(deps: AppDependencies): Express {
     cors: hardening.cors,
     maxRequestBodySize: hardening.maxRequestBodySize,
     graphqlEndpoint: '/graphql',
-    logging: deps.logger.child({ component: 'yoga' }),
-    maskedErrors: { maskError: maskError(deps.logger) },
+    logging: yogaLogger(deps.logger.child({ component: 'yoga' })),
+    maskedErrors: { maskError },
     graphiql: deps.graphiql
       ? { title: 'Tandem GraphQL', ...(deps.graphiql.headers ? { headers: JSON.stringify(deps.graphiql.headers, null, 2) } : {}) }
       : false,
