@@ -7,6 +7,7 @@ export const PartyRef = builder.objectRef<Party>('Party');
 
 PartyRef.implement({
   description: 'A participant in the value chain: the manufacturer, a dealer, an interaction center or another partner.',
+  interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.exposeID('id'),
     kind: t.field({ type: PartyKindEnum, resolve: (party) => party.kind }),
