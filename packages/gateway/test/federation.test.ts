@@ -1,7 +1,13 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'graphql';
+import { createYoga } from 'graphql-yoga';
 import { v7 as uuidv7 } from 'uuid';
 import { composeServices } from '@apollo/composition';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import { customerRecordInput, parseOrThrow } from '@tandem/schema';
 import {
   AccessAuditEntryEntity,
@@ -181,5 +187,104 @@ describe.each(testDialects())('the subgraph served at /graphql on %s', (dialect)
   it('is not what the public API serves: there _entities does not exist', async () => {
     const { body } = await publicGateway.graphql(entitiesQuery, { representations: [reference(customerId)] }, berlin);
     expect(body.errors?.[0].message).toMatch(/Cannot query field "_entities" on type "Query"|Unknown type "_Any"/);
+  });
+});
+
+/** The financing partner's subgraph, served over HTTP: a contract for some customers, by hub id. */
+async function startFinancingSubgraph(contracts: ReadonlyMap<string, { contractNumber: string; monthlyRate: number }>) {
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(financingSubgraphSdl),
+    resolvers: {
+      Customer: {
+        __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+        financing: (customer: { id: string }) => contracts.get(customer.id) ?? null,
+      },
+      Query: { financingContract: (_root: unknown, args: { contractNumber: string }) => [...contracts.values()].find((contract) => contract.contractNumber === args.contractNumber) ?? null },
+    },
+  });
+  const yoga = createYoga({ schema, logging: false });
+  let requests = 0;
+  const server: Server = await new Promise((resolve) => {
+    const listening = createServer((request, response) => {
+      requests += 1;
+      void yoga(request, response);
+    }).listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    requests: () => requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe.each(testDialects())('a query through an Apollo Gateway over Tandem and a partner subgraph on %s', (dialect) => {
+  let orm: Orm;
+  let close: () => Promise<void>;
+  let tandem: Awaited<ReturnType<typeof startGateway>>;
+  let financing: Awaited<ReturnType<typeof startFinancingSubgraph>>;
+  let router: ApolloGateway;
+  let execute: (query: string, variables: Record<string, unknown>, authorization: string) => Promise<{ data?: any; errors?: readonly { message: string }[] }>;
+  let customerId = '';
+
+  beforeAll(async () => {
+    ({ orm, close } = await openTestOrm(dialect));
+    const em = orm.em.fork() as Em;
+    for (const id of ['dealer-berlin', 'dealer-hamburg']) await upsertParty(em, { id, kind: 'dealer', name: `Autohaus ${id}`, country: 'DE', timeZone: 'Europe/Berlin' });
+    const record = parseOrThrow(customerRecordInput('DE'), { externalId: 'DMS-GW-1', givenName: 'Greta', familyName: 'Gatewald' });
+    ({ customerId } = await em.transactional((tx) => applyCustomerRecord(tx as Em, new DeterministicIdentityResolver(), 'dealer-berlin', record, new Date('2026-03-01T00:00:00Z'))));
+    tandem = await startGateway(orm, { subgraph: true });
+    financing = await startFinancingSubgraph(new Map([[customerId, { contractNumber: 'FIN-4711', monthlyRate: 289.5 }]]));
+    const composed = composeServices([
+      { name: 'tandem', typeDefs: parse(printSubgraphSdl()), url: `${tandem.url}/graphql` },
+      { name: 'financing', typeDefs: parse(financingSubgraphSdl), url: financing.url },
+    ]);
+    if (!composed.supergraphSdl) throw new Error((composed.errors ?? []).map((error) => error.message).join('\n'));
+    router = new ApolloGateway({
+      supergraphSdl: composed.supergraphSdl,
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      // The router passes the caller's credentials on, so each subgraph decides what that caller may see.
+      buildService: ({ url }) =>
+        new RemoteGraphQLDataSource<{ authorization: string }>({
+          url: url!,
+          willSendRequest: ({ request, context }) => request.http?.headers.set('authorization', context.authorization),
+        }),
+    });
+    const { executor } = await router.load();
+    execute = async (query, variables, authorization) =>
+      executor({
+        request: { query, variables },
+        document: parse(query),
+        source: query,
+        queryHash: createHash('sha256').update(query).digest('hex'),
+        context: { authorization },
+        metrics: {},
+        logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+        cache: undefined,
+        overallCachePolicy: undefined,
+      } as unknown as Parameters<typeof executor>[0]) as ReturnType<typeof execute>;
+  });
+  afterAll(async () => {
+    await router?.stop();
+    await financing?.close();
+    await tandem?.close();
+    await close();
+  });
+
+  const query = `query($id: ID!) { customer(id: $id) { id displayName financing { contractNumber monthlyRate } } }`;
+
+  it("joins Tandem's customer with the partner's contract for a caller who may see the customer", async () => {
+    const token = await tandem.tokens.issue({ subject: 'anna', party: 'dealer-berlin', role: 'dealer_staff' });
+    const result = await execute(query, { id: customerId }, `Bearer ${token}`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ customer: { id: customerId, displayName: 'Greta Gatewald', financing: { contractNumber: 'FIN-4711', monthlyRate: 289.5 } } });
+  });
+
+  it('gives a caller who may not see the customer null, and the partner subgraph is never asked about it', async () => {
+    const token = await tandem.tokens.issue({ subject: 'hanna', party: 'dealer-hamburg', role: 'dealer_staff' });
+    const asked = financing.requests();
+    const result = await execute(query, { id: customerId }, `Bearer ${token}`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ customer: null });
+    expect(financing.requests()).toBe(asked);
   });
 });
