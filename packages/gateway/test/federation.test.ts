@@ -97,6 +97,7 @@ describe.each(testDialects())('the subgraph served at /graphql on %s', (dialect)
   const berlin: Principal = { subject: 'router-user', party: 'dealer-berlin', role: 'dealer_staff' };
   const hamburg: Principal = { subject: 'router-snooper', party: 'dealer-hamburg', role: 'dealer_staff' };
   const reference = (id: string) => ({ __typename: 'Customer', id });
+  const world404 = 'no-such-party';
 
   beforeAll(async () => {
     ({ orm, close } = await openTestOrm(dialect));
@@ -138,6 +139,11 @@ describe.each(testDialects())('the subgraph served at /graphql on %s', (dialect)
     expect(unknown.body).toEqual({ data: { _entities: [null] } });
     const hidden = await gateway.graphql(entitiesQuery, { representations: [reference(customerId)] }, principal);
     expect(hidden.body).toEqual(unknown.body);
+  });
+
+  it('resolves a reference whose id is no hub id to null, like an unknown one', async () => {
+    const { body } = await gateway.graphql(entitiesQuery, { representations: [reference('not-a-hub-id'), { __typename: 'Party', id: world404 }] }, berlin);
+    expect(body).toEqual({ data: { _entities: [null, null] } });
   });
 
   it('records a resolved reference in the access audit, and nothing for a denied one', async () => {

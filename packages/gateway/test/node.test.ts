@@ -123,6 +123,11 @@ describe.each(testDialects())('node(id:) and nodes(ids:) on %s', (dialect) => {
     expect(single.body).toEqual({ data: { node: body.data.nodes[1] } });
   });
 
+  it('answers customer(id:) and node(id:) with null for an id that is no hub id (PostgreSQL used to fail it as an unexpected error)', async () => {
+    const { body } = await gateway.graphql(`{ customer(id: "not-a-uuid") { id } node(id: "not-a-uuid") { id } }`, {}, berlinStaff);
+    expect(body).toEqual({ data: { customer: null, node: null } });
+  });
+
   it('answers a granted party through its agreement', async () => {
     const { body } = await gateway.graphql(nodesQuery, { ids: [world.customerId, world.activityId, world.taskId] }, { subject: 'ines', party: 'insurer', role: 'manager' });
     expect(body.data.nodes.map((node: { __typename: string } | null) => node?.__typename)).toEqual(['Customer', 'Activity', 'Task']);

@@ -1,14 +1,14 @@
 import DataLoader from 'dataloader';
 import { z } from 'zod';
 import { brandWithType, createContextCache, type OutputType, type SchemaTypes } from '@pothos/core';
-import { listParties, loadActivityViewsById, loadTaskViewsById, type DeadLetterRow, type TaskView } from '@tandem/core';
+import { loadActivityViewsById, loadTaskViewsById, type DeadLetterRow, type TaskView } from '@tandem/core';
 import { hubId, type Party } from '@tandem/schema';
 import { builder } from './builder.js';
 import type { ActivityView, CustomerView, GraphQLContext } from './context.js';
 import { ActivityRef, CustomerRef } from './customer.graphql.js';
 import { TaskRef } from './customer-360.graphql.js';
 import { DeadLetterRef, loadVisibleDeadLetters } from './dead-letter.graphql.js';
-import { PartyRef } from './party.graphql.js';
+import { PartyRef, partyDirectory } from './party.graphql.js';
 
 /** The largest `nodes(ids:)` list: one batch, whatever its size, but bounded like every page. */
 export const maxNodeIds = 100;
@@ -28,14 +28,18 @@ export const nodeLoader = createContextCache(
   (context: GraphQLContext) =>
     new DataLoader<string, NodeValue | null>(async (ids) => {
       const scope = await context.scope();
-      const recordIds = ids.filter((id) => hubId.safeParse(id).success);
-      const partyIds = new Set(ids.filter((id) => !hubId.safeParse(id).success));
+      const recordIds: string[] = [];
+      const partyIds = new Set<string>();
+      for (const id of ids) {
+        if (hubId.safeParse(id).success) recordIds.push(id);
+        else partyIds.add(id);
+      }
       const [customers, activities, tasks, letters, parties] = await Promise.all([
         context.customers.loadMany(recordIds),
         loadActivityViewsById(context.em, scope, recordIds),
         loadTaskViewsById(context.em, scope, recordIds),
         loadVisibleDeadLetters(context, recordIds),
-        partyIds.size > 0 ? listParties(context.em) : [],
+        partyIds.size > 0 ? partyDirectory(context) : [],
       ]);
       const found = new Map<string, NodeValue>();
       customers.forEach((customer, index) => {
