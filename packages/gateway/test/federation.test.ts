@@ -190,6 +190,15 @@ describe.each(testDialects())('the subgraph served at /graphql on %s', (dialect)
     }
   });
 
+  it('prices _entities by the number of references: a selection that fits for one is refused for many (cost limit)', async () => {
+    const heavy = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { activities(first: 100) { edges { node { id subject } } } } } }`;
+    const one = await gateway.graphql(heavy, { r: [reference(customerId)] }, berlin);
+    expect(one.body.errors).toBeUndefined();
+    const many = await gateway.graphql(heavy, { r: Array.from({ length: 10 }, () => reference(uuidv7())) }, berlin);
+    expect(many.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'COST_LIMIT', limit: 5000 });
+    expect(many.body.data).toBeUndefined();
+  });
+
   it('is not what the public API serves: there _entities does not exist', async () => {
     const { body } = await publicGateway.graphql(entitiesQuery, { representations: [reference(customerId)] }, berlin);
     expect(body.errors?.[0].message).toMatch(/Cannot query field "_entities" on type "Query"|Unknown type "_Any"/);

@@ -177,8 +177,19 @@ describe.each(testDialects())('node(id:) and nodes(ids:) on %s', (dialect) => {
   });
 
   it('refuses more than 100 ids, naming the argument', async () => {
-    const { body } = await gateway.graphql(nodesQuery, { ids: Array.from({ length: 101 }, () => uuidv7()) }, berlinStaff);
+    const { body } = await gateway.graphql('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 101 }, () => uuidv7()) }, berlinStaff);
     expect(body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', issues: [{ path: 'ids', message: 'must list at most 100 ids' }] } });
+  });
+
+  it('prices nodes(ids:) by the number of ids: a selection that fits for one record is refused for ten (cost limit)', async () => {
+    const heavy = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { activities(first: 100) { edges { node { id subject } } } } } }`;
+    const one = await gateway.graphql(heavy, { ids: [world.customerId] }, berlinStaff);
+    expect(one.body.errors).toBeUndefined();
+    for (const ids of [world.others, `[${world.others.map((id) => `"${id}"`).join(', ')}]`]) {
+      const { body } = typeof ids === 'string' ? await gateway.graphql(heavy.replace('query($ids: [ID!]!)', 'query').replace('$ids', ids), {}, berlinStaff) : await gateway.graphql(heavy, { ids }, berlinStaff);
+      expect(body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'COST_LIMIT', limit: 5000 });
+      expect(body.data).toBeUndefined();
+    }
   });
 
   it('needs credentials', async () => {
