@@ -11,7 +11,7 @@ import { DeadLetterRef, loadVisibleDeadLetters } from './dead-letter.graphql.js'
 import { PartyRef, partyDirectory } from './party.graphql.js';
 
 /** The largest `nodes(ids:)` list: one batch, whatever its size, but bounded like every page. */
-export const maxNodeIds = 100;
+const maxNodeIds = 100;
 
 /** What an id can name, by GraphQL type. */
 type NodeValue = CustomerView | ActivityView | TaskView | Party | DeadLetterRow;

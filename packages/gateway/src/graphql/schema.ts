@@ -1,5 +1,5 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { lexicographicSortSchema, printSchema, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import { requireScope } from './auth-scopes.js';
 import type { GraphQLContext } from './context.js';
@@ -34,7 +34,7 @@ export function subgraphSchema(): GraphQLSchema {
   const built = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6', federationDirectives: ['@key'] });
   const fields = built.getQueryType()!.getFields();
   for (const name of ['_entities', '_service']) {
-    const field = fields[name] as GraphQLFieldConfig<unknown, GraphQLContext> | undefined;
+    const field = fields[name] as GraphQLField<unknown, GraphQLContext> | undefined;
     const resolve = field?.resolve;
     if (!field || !resolve) throw new Error(`the subgraph schema has no resolver for Query.${name}`);
     field.resolve = (source, args, context, info) => {
@@ -46,7 +46,7 @@ export function subgraphSchema(): GraphQLSchema {
   return built;
 }
 
-/** The committed `schema.subgraph.graphql`: the subgraph SDL with its federation directives, sorted. */
+/** The committed `schema.subgraph.graphql`: the subgraph SDL with its federation directives, as `printSubgraphSchema` prints it (types by name, fields as defined). */
 export function printSubgraphSdl(): string {
   return `${printSubgraphSchema(subgraphSchema()).trimEnd()}\n`;
 }
