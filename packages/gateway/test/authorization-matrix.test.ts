@@ -5,6 +5,8 @@
  * agreement expired, another dealer's connector) and by principals who must get it. A new field is
  * covered without anyone editing this file; a new root field whose required arguments cannot be
  * filled fails the test until a rule below says how (a conscious decision, not a silent skip).
+ * It runs on both schemas `/graphql` can serve: the public API and the federation subgraph (the
+ * same fields plus `_entities` and `_service`), so `node`, `nodes` and `_entities` are probed too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,11 +23,12 @@ import {
   type GraphQLInputType,
   type GraphQLNamedType,
   type GraphQLObjectType,
+  type GraphQLSchema,
 } from 'graphql';
 import { customerRecordInput, parseOrThrow } from '@tandem/schema';
 import { applyCustomerRecord, DeterministicIdentityResolver, grantSharing, issueApiKey, recordActivity, recordConsent, recordTask, upsertParty, type Em, type Orm } from '@tandem/core';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
-import { schema } from '../src/graphql/schema.js';
+import { schema as publicSchema, subgraphSchema } from '../src/graphql/schema.js';
 import type { Principal } from '../src/auth/principal.js';
 import { startGateway } from './support.js';
 
@@ -66,6 +69,8 @@ interface MatrixWorld {
   readonly customerId: string;
   /** A task about the customer from dealer-berlin to the insurer. */
   readonly taskId: string;
+  /** dealer-berlin's activities with the customer. */
+  readonly activityIds: readonly string[];
 }
 
 type Fill = (world: MatrixWorld) => unknown;
@@ -86,6 +91,10 @@ const fillByField: Record<string, Fill> = {
 };
 const fillByReturnType: Record<string, Record<string, Fill>> = {
   Customer: { id: (world) => world.customerId },
+  // Every record of the customer by its id, and its owner party (visible to all: the probe must still answer).
+  Node: { id: (world) => world.customerId, ids: (world) => [world.customerId, world.taskId, ...world.activityIds, 'dealer-berlin'] },
+  // Federation references, as a supergraph router sends them.
+  _Entity: { representations: (world) => [{ __typename: 'Customer', id: world.customerId }, { __typename: 'Party', id: 'dealer-berlin' }] },
   Party: { id: () => 'dealer-berlin' },
   Task: { id: (world) => world.taskId },
 };
@@ -116,7 +125,7 @@ interface GeneratedOperation {
   readonly covered: ReadonlySet<string>;
 }
 
-function generateOperations(): { operations: GeneratedOperation[]; unfillable: string[]; uncovered: string[] } {
+function generateOperations(schema: GraphQLSchema): { operations: GeneratedOperation[]; unfillable: string[]; uncovered: string[] } {
   const operations: GeneratedOperation[] = [];
   const unfillable: string[] = [];
   const uncovered: string[] = [];
@@ -129,23 +138,25 @@ function generateOperations(): { operations: GeneratedOperation[]; unfillable: s
     for (const field of Object.values(root.getFields())) {
       const variables: { name: string; type: string; fill: Fill; list: boolean }[] = [];
       const covered = new Set<string>();
-      const selection = selectField(root, field, [root.name], 0, { variables, unfillable, covered });
+      const selection = selectField(root, field, [root.name], 0, { schema, variables, unfillable, covered });
       const declared = variables.map((variable) => `$${variable.name}: ${variable.type}`).join(', ');
       const label = `${root.name}.${field.name}`;
       operations.push({ label, kind, document: `${kind} Matrix${declared ? `(${declared})` : ''} { ${selection} }`, variables, covered });
-      for (const type of reachableObjectTypes(getNamedType(field.type))) if (!covered.has(type)) uncovered.push(`${label} → ${type}`);
+      for (const type of reachableObjectTypes(schema, getNamedType(field.type))) if (!covered.has(type)) uncovered.push(`${label} → ${type}`);
     }
   }
   return { operations, unfillable, uncovered };
 }
 
 interface Collector {
+  readonly schema: GraphQLSchema;
   readonly variables: { name: string; type: string; fill: Fill; list: boolean }[];
   readonly unfillable: string[];
   readonly covered: Set<string>;
 }
 
-function selectField(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, path: readonly string[], depth: number, collector: Collector): string | undefined {
+/** `alias`: prefix the field's response key (fields of sibling fragments on an abstract type may clash in type). */
+function selectField(parent: GraphQLObjectType, field: GraphQLField<unknown, unknown>, path: readonly string[], depth: number, collector: Collector, alias = ''): string | undefined {
   const named = getNamedType(field.type);
   if (!isLeafType(named) && (path.includes(named.name) || depth >= maxDepth)) return undefined;
   const args: string[] = [];
@@ -160,21 +171,23 @@ function selectField(parent: GraphQLObjectType, field: GraphQLField<unknown, unk
     collector.variables.push({ name, type: String(arg.type), fill, list: isListType(unwrapNonNull(arg.type)) });
     args.push(`${arg.name}: $${name}`);
   }
-  const head = `${field.name}${args.length > 0 ? `(${args.join(', ')})` : ''}`;
+  const head = `${alias ? `${alias}${field.name}: ` : ''}${field.name}${args.length > 0 ? `(${args.join(', ')})` : ''}`;
   if (isLeafType(named)) return head;
   return `${head} { ${selectType(named, [...path, named.name], depth + 1, collector)} }`;
 }
 
-function selectType(type: GraphQLNamedType, path: readonly string[], depth: number, collector: Collector): string {
+function selectType(type: GraphQLNamedType, path: readonly string[], depth: number, collector: Collector, alias = ''): string {
   if (isObjectType(type)) {
     collector.covered.add(type.name);
     const fields = Object.values(type.getFields())
-      .map((field) => selectField(type, field, path, depth, collector))
+      .map((field) => selectField(type, field, path, depth, collector, alias))
       .filter((selection): selection is string => selection !== undefined);
     return ['__typename', ...fields].join(' ');
   }
   if (isAbstractType(type)) {
-    const fragments = schema.getPossibleTypes(type).map((possible) => `... on ${possible.name} { ${selectType(possible, [...path, possible.name], depth, collector)} }`);
+    const fragments = collector.schema
+      .getPossibleTypes(type)
+      .map((possible) => `... on ${possible.name} { ${selectType(possible, [...path, possible.name], depth, collector, `${possible.name}_`)} }`);
     return ['__typename', ...fragments].join(' ');
   }
   return '__typename';
@@ -185,7 +198,7 @@ function unwrapNonNull(type: GraphQLInputType): GraphQLInputType {
 }
 
 /** Every object type reachable from `start` through output fields (interfaces and unions expanded). */
-function reachableObjectTypes(start: GraphQLNamedType): Set<string> {
+function reachableObjectTypes(schema: GraphQLSchema, start: GraphQLNamedType): Set<string> {
   const seen = new Set<string>();
   const queue: GraphQLNamedType[] = [start];
   while (queue.length > 0) {
@@ -198,7 +211,12 @@ function reachableObjectTypes(start: GraphQLNamedType): Set<string> {
   return seen;
 }
 
-const generated = generateOperations();
+/** What `/graphql` serves by default, and with TANDEM_GRAPHQL_SUBGRAPH. */
+const modes = [
+  { name: 'public API', schema: publicSchema, subgraph: false, generated: generateOperations(publicSchema) },
+  { name: 'federation subgraph', schema: subgraphSchema(), subgraph: true, generated: generateOperations(subgraphSchema()) },
+] as const;
+type Mode = (typeof modes)[number];
 
 type Credential = { readonly kind: 'token'; readonly principal: Principal } | { readonly kind: 'api-key'; readonly party: string };
 
@@ -231,19 +249,23 @@ const refusalCodes: ReadonlySet<string | undefined> = new Set(['FORBIDDEN', 'NOT
 /** An allowed principal may also be told a state conflict (only the assignee accepts a task): it may see the task. */
 const allowedRefusalCodes: ReadonlySet<string | undefined> = new Set([...refusalCodes, 'CONFLICT']);
 
-describe('the generated authorisation matrix', () => {
+describe.each(modes)('the generated authorisation matrix of the $name', ({ schema, generated, subgraph }) => {
   it('fills every required argument of every root field (add a rule above for a new one)', () => {
     expect(generated.unfillable, 'no rule fills these required arguments: add one to fillByField/fillByReturnType/fillByName').toEqual([]);
   });
 
   it('selects every object type reachable from every root field, and only valid operations', () => {
     expect(generated.uncovered).toEqual([]);
-    expect(generated.operations.map((operation) => operation.label)).toEqual(expect.arrayContaining(['Query.customer', 'Query.customers']));
+    const expected = ['Query.customer', 'Query.customers', 'Query.node', 'Query.nodes', ...(subgraph ? ['Query._entities', 'Query._service'] : [])];
+    expect(generated.operations.map((operation) => operation.label)).toEqual(expect.arrayContaining(expected));
     for (const operation of generated.operations) expect(validate(schema, parse(operation.document)), operation.label).toEqual([]);
   });
 });
 
-describe.each(testDialects())('authorisation matrix on %s', (dialect) => {
+const runs = testDialects().flatMap((dialect) => modes.map((mode) => [dialect, mode.name, mode] as const));
+
+describe.each(runs)('authorisation matrix on %s, %s', (dialect, _name, mode: Mode) => {
+  const { generated } = mode;
   let orm: Orm;
   let close: () => Promise<void>;
   let gateway: Awaited<ReturnType<typeof startGateway>>;
@@ -277,10 +299,10 @@ describe.each(testDialects())('authorisation matrix on %s', (dialect) => {
       vehicles: [{ vin: customer.vin, brand: 'Nordwagen', model: customer.model }],
     });
     const applied = await em.transactional((tx) => applyCustomerRecord(tx as Em, new DeterministicIdentityResolver(), 'dealer-berlin', record, new Date('2026-03-01T00:00:00Z')));
-    world = { customerId: applied.customerId, taskId: '' };
+    const activityIds: string[] = [];
     await em.transactional(async (tx) => {
       for (const [index, subject] of customer.activitySubjects.entries()) {
-        await recordActivity(
+        const activity = await recordActivity(
           tx as Em,
           'dealer-berlin',
           {
@@ -294,19 +316,23 @@ describe.each(testDialects())('authorisation matrix on %s', (dialect) => {
           },
           new Date(),
         );
+        activityIds.push(activity.id);
       }
     });
     const { task } = await em.transactional((tx) =>
       recordTask(tx as Em, 'dealer-berlin', { externalId: 'TASK-ZW-1', customerExternalId: customer.externalId, assignee: 'insurer', kind: 'callback', title: customer.taskTitle }, new Date()),
     );
-    world = { ...world, taskId: task.id };
+    world = { customerId: applied.customerId, taskId: task.id, activityIds };
     await em.transactional((tx) =>
       recordConsent(tx as Em, 'dealer-berlin', { customerExternalId: customer.externalId, purpose: 'marketing', granted: true, recordedAt: new Date('2026-03-02T00:00:00Z'), proof: customer.consentProof }),
     );
     for (const owner of ['dealer-berlin', 'dealer-hamburg']) apiKeys.set(owner, (await issueApiKey(em, { party: owner, scopes: ['read', 'write'], label: 'matrix' })).key);
     // Document limits off: the matrix checks authorisation of every reachable type, also those one
     // production document cannot reach (the limits have their own tests and may change).
-    gateway = await startGateway(orm, { hardening: { operationLimits: { maxDepth: 64, maxCost: 10_000_000, maxTokens: 100_000, maxAliases: 1000 } } });
+    gateway = await startGateway(orm, {
+      subgraph: mode.subgraph,
+      hardening: { operationLimits: { maxDepth: 64, maxCost: 10_000_000, maxTokens: 100_000, maxAliases: 1000 } },
+    });
   });
   afterAll(async () => {
     await gateway?.close();
@@ -346,7 +372,7 @@ describe.each(testDialects())('authorisation matrix on %s', (dialect) => {
       for (const error of body.errors ?? []) expect(refusalCodes.has(error.extensions?.code), `${operation.label}: ${error.extensions?.code} ${error.message}`).toBe(true);
       // A caller sees what it sent itself; anything else of the customer is a leak. An error may echo the id it sent.
       const secret = customerValues.filter((value) => !sent.includes(value));
-      expect(valuesIn(body.data, [...secret, world.customerId]), `${operation.label} leaked`).toEqual([]);
+      expect(valuesIn(body.data, [...secret, world.customerId, world.taskId, ...world.activityIds]), `${operation.label} leaked`).toEqual([]);
       expect(valuesIn(body.errors, secret), `${operation.label} leaked in errors`).toEqual([]);
     }
   });

@@ -39,6 +39,16 @@ describe('tandem CLI', () => {
     expect(result.stderr).toContain('LOG_LEVEL:');
   });
 
+  it('prints the public schema, and with --subgraph the federation subgraph SDL, as committed', () => {
+    const sdl = tandem(['schema']);
+    expect(sdl.code, sdl.stderr).toBe(0);
+    expect(sdl.stdout).toBe(readFileSync(join(root, 'schema.graphql'), 'utf8'));
+    const file = join(dir, 'schema.subgraph.graphql');
+    const subgraph = tandem(['schema', '--subgraph', '--write', file]);
+    expect(subgraph.code, subgraph.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(root, 'schema.subgraph.graphql'), 'utf8'));
+  }, 60_000);
+
   it('issues a token that verifies, and refuses an unknown role', async () => {
     const token = tandem(['token', '--party', 'ic-nordic', '--role', 'agent', '--acting-for', 'insurer']);
     expect(token.code).toBe(0);

@@ -1,7 +1,7 @@
 import { raw } from '@mikro-orm/core';
 import type { Em } from '../database/orm.js';
 import type { AccessScope } from '../sharing/access-scope.js';
-import { activityView, type TimelineCursor, type TimelinePage } from '../customers/customer-view.service.js';
+import { activityView, visibleCustomerIds, type ActivityView, type TimelineCursor, type TimelinePage } from '../customers/customer-view.service.js';
 import { ActivityEntity, type ActivityRow } from './activity.entity.js';
 
 export interface TimelinePageRequest {
@@ -39,4 +39,19 @@ export async function loadTimelines(em: Em, scope: AccessScope, customerIds: rea
     pages.set(id, { activities: list.slice(0, page.first).map((row) => activityView(row, scope)), hasNextPage: list.length > page.first });
   }
   return pages;
+}
+
+/**
+ * Activities by id as the viewer's timelines show them: an activity is there when the viewer may
+ * see it and its customer; unknown and forbidden ids are both absent (uniform denial). Two queries
+ * for any number of ids.
+ */
+export async function loadActivityViewsById(em: Em, scope: AccessScope, ids: readonly string[]): Promise<Map<string, ActivityView>> {
+  const views = new Map<string, ActivityView>();
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return views;
+  const rows = await em.find(ActivityEntity, { $and: [{ id: { $in: unique } }, scope.activityFilter()] });
+  const customers = await visibleCustomerIds(em, scope, rows.map((row) => row.customer));
+  for (const row of rows) if (customers.has(row.customer)) views.set(row.id, activityView(row, scope));
+  return views;
 }

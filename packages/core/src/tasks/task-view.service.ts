@@ -1,7 +1,7 @@
 import type { PartyId, TaskStatus } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
 import type { AccessScope, Grant } from '../sharing/access-scope.js';
-import type { Sourced } from '../customers/customer-view.service.js';
+import { visibleCustomerIds, type Sourced } from '../customers/customer-view.service.js';
 import { TaskEntity, type TaskRow } from './task.entity.js';
 
 /** A task as the viewer may see it; `sourceParty` is its creator. */
@@ -86,4 +86,20 @@ export async function findTaskView(em: Em, scope: AccessScope, taskId: string): 
 export async function findOwnTaskView(em: Em, scope: AccessScope, creator: PartyId, externalId: string): Promise<TaskView | undefined> {
   const row = await em.findOne(TaskEntity, { creator, externalId }, { refresh: true });
   return row ? taskViewOf(row, scope) : undefined;
+}
+
+/**
+ * Tasks by id as the viewer's customer views show them (`openTasks`, any status): a task is there
+ * when the viewer may see it and its customer; unknown and forbidden ids are both absent (uniform
+ * denial). Two queries for any number of ids.
+ */
+export async function loadTaskViewsById(em: Em, scope: AccessScope, ids: readonly string[]): Promise<Map<string, TaskView>> {
+  const views = new Map<string, TaskView>();
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return views;
+  const rows = await em.find(TaskEntity, { id: { $in: unique } });
+  const visible = rows.flatMap((row) => taskViewOf(row, scope) ?? []);
+  const customers = await visibleCustomerIds(em, scope, visible.map((task) => task.customerId));
+  for (const task of visible) if (customers.has(task.customerId)) views.set(task.id, task);
+  return views;
 }

@@ -10,7 +10,7 @@ import { createApp, createHealthApp } from '../http/app.js';
 import { onShutdown, openHubDatabase } from '../runtime/hub.js';
 import { createTokenService } from '../runtime/signing-keys.js';
 import { principal as principalContract, roles } from '../auth/principal.js';
-import { printSortedSchema } from '../graphql/schema.js';
+import { printSortedSchema, printSubgraphSdl } from '../graphql/schema.js';
 import { seedDemoWorld } from '../seed/seed.service.js';
 import { createProgress } from './progress.js';
 import { busLogger, createConfiguredBus } from '../runtime/bus.js';
@@ -59,9 +59,10 @@ program
       graphiql: development ? { headers: { Authorization: `Bearer ${demoToken}` } } : false,
       production: !development,
       hardening: { trustedDocumentsOnly: cfg.TANDEM_TRUSTED_DOCUMENTS_ONLY, ...(cfg.TANDEM_CORS_ORIGINS ? { corsOrigins: cfg.TANDEM_CORS_ORIGINS } : {}) },
+      subgraph: cfg.TANDEM_GRAPHQL_SUBGRAPH,
     });
     const server = app.listen(cfg.PORT, () => {
-      logger.info(`Tandem is listening on http://localhost:${cfg.PORT} (GraphQL at /graphql, ${bus.kind} bus)`);
+      logger.info(`Tandem is listening on http://localhost:${cfg.PORT} (GraphQL${cfg.TANDEM_GRAPHQL_SUBGRAPH ? ' federation subgraph' : ''} at /graphql, ${bus.kind} bus)`);
       if (demoToken) logger.info('GraphiQL is preset with a token for dealer-berlin staff (development only)');
     });
     onShutdown(logger, server, [async () => engine?.stop(), () => auditor.close(), () => bus.close(), () => orm.close()]);
@@ -156,8 +157,9 @@ program
   .command('schema')
   .description('print the GraphQL schema (sorted SDL), or write it to a file')
   .option('--write <file>', 'write to this file instead of stdout')
-  .action((options: { write?: string }) => {
-    const sdl = printSortedSchema();
+  .option('--subgraph', 'the Apollo Federation v2 subgraph SDL (TANDEM_GRAPHQL_SUBGRAPH) instead of the public schema')
+  .action((options: { write?: string; subgraph?: boolean }) => {
+    const sdl = options.subgraph ? printSubgraphSdl() : printSortedSchema();
     if (options.write) writeFileSync(options.write, sdl);
     else process.stdout.write(sdl);
   });

@@ -49,6 +49,8 @@ export const configSchema = z
     TANDEM_CORS_ORIGINS: commaList
       .pipe(z.array(z.string().superRefine(checkCorsOrigin)).min(1, 'must list at least one origin'))
       .optional(),
+    /** `/graphql` serves the Apollo Federation v2 subgraph schema (the public API plus `_entities`/`_service`). */
+    TANDEM_GRAPHQL_SUBGRAPH: z.stringbool({ error: 'must be true or false' }).default(false),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.TANDEM_JWT_SECRET && !env.TANDEM_JWT_PUBLIC_KEY_FILE) {
@@ -56,6 +58,13 @@ export const configSchema = z
         code: 'custom',
         path: ['TANDEM_JWT_SECRET'],
         message: 'is required in production (or TANDEM_JWT_PUBLIC_KEY_FILE)',
+      });
+    }
+    if (env.TANDEM_GRAPHQL_SUBGRAPH && env.TANDEM_TRUSTED_DOCUMENTS_ONLY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TANDEM_GRAPHQL_SUBGRAPH'],
+        message: 'cannot be combined with TANDEM_TRUSTED_DOCUMENTS_ONLY: a supergraph router sends the documents its query planner generates, which no list can hold',
       });
     }
     if (Boolean(env.TANDEM_JWT_PRIVATE_KEY_FILE) && !env.TANDEM_JWT_PUBLIC_KEY_FILE) {

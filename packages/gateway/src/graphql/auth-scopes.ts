@@ -17,8 +17,17 @@ export function scopeLoaders(principal: Principal | undefined): { authenticated:
  * missing scope when a signed-in caller (a connector's key) lacks it.
  */
 export function unauthorizedError(principal: Principal | undefined, result: ForbiddenResult): TandemError {
-  if (!principal) return new TandemError('UNAUTHENTICATED', 'AUTHENTICATION_REQUIRED', 'send a bearer token (Authorization: Bearer …) or an API key (X-Api-Key: tdm_…)');
   const missing = [...new Set(failedScopes(result.failure))].filter((scope): scope is ApiScope => (apiScopes as readonly string[]).includes(scope));
+  return refusal(principal, missing);
+}
+
+/** For fields outside Pothos (federation's `_entities`, `_service`): the refusal a Pothos field's scope check gives. */
+export function requireScope(principal: Principal | undefined, scope: ApiScope): void {
+  if (!hasScope(principal, scope)) throw refusal(principal, [scope]);
+}
+
+function refusal(principal: Principal | undefined, missing: readonly ApiScope[]): TandemError {
+  if (!principal) return new TandemError('UNAUTHENTICATED', 'AUTHENTICATION_REQUIRED', 'send a bearer token (Authorization: Bearer …) or an API key (X-Api-Key: tdm_…)');
   return new TandemError(
     'FORBIDDEN',
     'INSUFFICIENT_SCOPE',

@@ -2,6 +2,8 @@ import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import { ValidationError } from '@tandem/schema';
 import type { GraphQLContext } from './context.js';
 import { scopeLoaders, unauthorizedError } from './auth-scopes.js';
@@ -15,7 +17,8 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin, RelayPlugin, ValidationPlugin],
+  // Federation after the plugins that wrap resolvers (scope-auth), as its docs require; directives print its `@key`s.
+  plugins: [ScopeAuthPlugin, RelayPlugin, ValidationPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   validation: {
     // Field issues name the argument path (`input.phones.0.value`) and the reason, like every other edge.
@@ -36,6 +39,10 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },
+    // Tandem's ids are global already (node.graphql.ts): `node`/`nodes` are defined there, with batching and the sharing policy.
+    nodeTypeOptions: { description: 'A record with an id that is unique across the hub; `node(id:)` fetches any of them.' },
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
   },
 });
 

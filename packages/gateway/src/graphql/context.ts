@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import type { AccessScope, ActivityView, CustomerView, Em, Orm } from '@tandem/core';
 import { AccessTrail, getParty, loadCustomerViews, scopeForParty } from '@tandem/core';
-import { TandemError, type CountryCode } from '@tandem/schema';
+import { hubId, TandemError, type CountryCode } from '@tandem/schema';
 import type { Principal } from '../auth/principal.js';
 import type { LookupThrottle } from './lookup-throttle.js';
 
@@ -47,7 +47,8 @@ export function createGraphQLContext(orm: Orm, principal: Principal | undefined,
     },
     customers: new DataLoader(async (ids) => {
       const scope = await context.scope();
-      const views = await loadCustomerViews(em, scope, ids);
+      // An id that is no hub id names no customer; PostgreSQL would refuse it in a uuid comparison.
+      const views = await loadCustomerViews(em, scope, ids.filter((id) => hubId.safeParse(id).success));
       for (const view of views.values()) context.accessTrail?.noteCustomerView(view, scope);
       return ids.map((id) => views.get(id));
     }),

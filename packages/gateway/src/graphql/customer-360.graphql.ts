@@ -23,6 +23,7 @@ export const ConsentDecisionRef = builder.objectRef<ConsentView>('ConsentDecisio
 
 export const TaskRef = builder.objectRef<TaskView>('Task').implement({
   description: 'A case handed from one party (creator) to another (assignee): a lead, a callback, a service appointment…',
+  interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.exposeID('id'),
     customerId: t.exposeID('customerId'),

@@ -66,6 +66,7 @@ const SourceRecordRef = builder.objectRef<CustomerView['sources'][number]>('Sour
 
 export const ActivityRef = builder.objectRef<ActivityView>('Activity').implement({
   description: 'One contact with the customer on any channel, by any party the viewer may see.',
+  interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.exposeID('id'),
     channel: t.field({ type: ChannelEnum, resolve: (activity) => activity.channel }),
@@ -91,6 +92,7 @@ const timelineArgs = z.looseObject({ first: z.number().int().min(1, 'must be at 
 
 export const CustomerRef = builder.objectRef<CustomerView>('Customer').implement({
   description: 'The golden customer record as the viewer may see it: each value only if its source party shares it.',
+  interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.exposeID('id'),
     kind: t.field({ type: CustomerKindEnum, resolve: (customer) => customer.kind }),

@@ -1,15 +1,18 @@
 import { z } from 'zod';
-import { listDeadLetters, type DeadLetterRow } from '@tandem/core';
+import { DeadLetterEntity, listDeadLetters, type DeadLetterRow } from '@tandem/core';
 import { TandemError } from '@tandem/schema';
+import type { Principal } from '../auth/principal.js';
 import { builder } from './builder.js';
+import type { GraphQLContext } from './context.js';
 
 const FieldIssueRef = builder.objectRef<{ path: string; message: string }>('FieldIssue').implement({
   description: 'One problem with one field: the path names the field, the message the reason.',
   fields: (t) => ({ path: t.exposeString('path'), message: t.exposeString('message') }),
 });
 
-const DeadLetterRef = builder.objectRef<DeadLetterRow>('DeadLetter').implement({
+export const DeadLetterRef = builder.objectRef<DeadLetterRow>('DeadLetter').implement({
   description: 'A message that could not be decoded or applied, kept with its original bytes until replayed (`tandem dlq replay`).',
+  interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.exposeID('id'),
     createdAt: t.field({ type: 'DateTime', resolve: (letter) => letter.createdAt }),
@@ -45,10 +48,10 @@ builder.queryFields((t) => ({
     resolve: (_root, args, context) => {
       const principal = context.principal!;
       const requested = args.party ? String(args.party) : undefined;
-      if (principal.role !== 'admin' && requested && requested !== principal.party) {
+      if (readableParty(principal) && requested && requested !== principal.party) {
         throw new TandemError('FORBIDDEN', 'NOT_YOUR_PARTY', "party: only an admin sees another party's dead letters");
       }
-      const party = principal.role === 'admin' ? requested : principal.party;
+      const party = readableParty(principal) ?? requested;
       return listDeadLetters(context.em, {
         limit: args.first ?? 50,
         ...(party ? { party } : {}),
@@ -58,3 +61,15 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+/** Whose dead letters a principal reads: an admin every party's (undefined), anyone else only its own party's. */
+function readableParty(principal: Principal): string | undefined {
+  return principal.role === 'admin' ? undefined : principal.party;
+}
+
+/** Dead letters by id that the caller may read (`deadLetters`' rule); the others are simply absent. */
+export async function loadVisibleDeadLetters(context: GraphQLContext, ids: readonly string[]): Promise<DeadLetterRow[]> {
+  if (ids.length === 0 || !context.principal) return [];
+  const party = readableParty(context.principal);
+  return context.em.find(DeadLetterEntity, { id: { $in: [...ids] }, ...(party ? { party } : {}) });
+}

@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, validate, visit, type DocumentNode, type ValidationContext, type ValueNode } from 'graphql';
+import { GraphQLError, Kind, validate, visit, type ArgumentNode, type DocumentNode, type ValidationContext, type ValueNode } from 'graphql';
 import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import { costLimitPlugin, costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -77,14 +77,21 @@ function limitError(reason: OperationLimitReason, limit: number, rejection: Grap
 const largestPage = 100;
 
 /**
+ * List arguments that fetch one object per entry: `nodes(ids:)` and federation's
+ * `_entities(representations:)` are priced like a page of that many items.
+ */
+const perEntryListArguments: ReadonlySet<string> = new Set(['ids', 'representations']);
+
+/**
  * Armor's cost rule multiplies by `first`/`last` only when they are literals, and validation is
- * cached per document, so `activities(first: $first)` would be priced at one item. Before
- * executing, the same rule runs again with those variables written in.
+ * cached per document, so `activities(first: $first)` would be priced at one item; and it knows
+ * nothing of lists of ids, so `nodes(ids: [100 ids])` would be priced as one record. Before
+ * executing, the same rule runs again with those sizes written in as `first`.
  */
 function useCostLimitWithVariables(options: Parameters<typeof costLimitRule>[0]): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const document = withPagingVariablesInlined(args.document, args.variableValues ?? {});
+      const document = withListSizesInlined(args.document, args.variableValues ?? {});
       if (!document) return;
       const errors = validate(args.schema, document, [costLimitRule(options)]);
       if (errors.length > 0) setResultAndStopExecution({ errors });
@@ -92,15 +99,35 @@ function useCostLimitWithVariables(options: Parameters<typeof costLimitRule>[0])
   };
 }
 
-/** The document with `first:`/`last:` variables replaced by their integer values; undefined when none is a variable. */
-function withPagingVariablesInlined(document: DocumentNode, variables: Readonly<Record<string, unknown>>): DocumentNode | undefined {
+/**
+ * For the cost rule only (other rules would refuse the synthetic `first`): the document with
+ * `first:`/`last:` variables replaced by their integer values and a `first: <entries>` on each
+ * field with a per-entry list argument; undefined when there is nothing to write in.
+ */
+function withListSizesInlined(document: DocumentNode, variables: Readonly<Record<string, unknown>>): DocumentNode | undefined {
   const defaults = new Map<string, ValueNode | undefined>();
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     for (const variable of definition.variableDefinitions ?? []) defaults.set(variable.variable.name.value, variable.defaultValue);
   }
+  const listLength = (value: ValueNode): number | undefined => {
+    if (value.kind === Kind.LIST) return value.values.length;
+    if (value.kind !== Kind.VARIABLE) return undefined;
+    const given = variables[value.name.value];
+    if (Array.isArray(given)) return given.length;
+    const fallback = defaults.get(value.name.value);
+    return fallback?.kind === Kind.LIST ? fallback.values.length : undefined;
+  };
   let inlined = false;
   const result = visit(document, {
+    Field(node) {
+      const list = node.arguments?.find((argument) => perEntryListArguments.has(argument.name.value));
+      const size = list ? listLength(list.value) : undefined;
+      if (size === undefined || size < 2 || node.arguments?.some((argument) => argument.name.value === 'first' || argument.name.value === 'last')) return undefined;
+      inlined = true;
+      const first: ArgumentNode = { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: { kind: Kind.INT, value: String(size) } };
+      return { ...node, arguments: [...(node.arguments ?? []), first] };
+    },
     Argument(node) {
       if ((node.name.value !== 'first' && node.name.value !== 'last') || node.value.kind !== Kind.VARIABLE) return undefined;
       const name = node.value.name.value;

@@ -1,12 +1,24 @@
 import type { Party } from '@tandem/schema';
+import { createContextCache } from '@pothos/core';
 import { getParty, listParties } from '@tandem/core';
 import { builder } from './builder.js';
+import type { GraphQLContext } from './context.js';
 import { PartyKindEnum } from './enums.graphql.js';
 
 export const PartyRef = builder.objectRef<Party>('Party');
 
+const directoryOf = createContextCache((): { parties?: Promise<Party[]> } => ({}));
+
+/** The party directory (every participant sees it), read once per request however many lookups ask. */
+export function partyDirectory(context: GraphQLContext): Promise<Party[]> {
+  const directory = directoryOf(context);
+  directory.parties ??= listParties(context.em);
+  return directory.parties;
+}
+
 PartyRef.implement({
   description: 'A participant in the value chain: the manufacturer, a dealer, an interaction center or another partner.',
+  interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.exposeID('id'),
     kind: t.field({ type: PartyKindEnum, resolve: (party) => party.kind }),
@@ -30,14 +42,14 @@ builder.queryFields((t) => ({
     type: [PartyRef],
     description: 'Every party of the network (the directory every participant sees).',
     authScopes: { authenticated: true },
-    resolve: (_root, _args, context) => listParties(context.em),
+    resolve: (_root, _args, context) => partyDirectory(context),
   }),
   party: t.field({
     type: PartyRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     authScopes: { authenticated: true },
-    resolve: async (_root, args, context) => (await listParties(context.em)).find((party) => party.id === String(args.id)) ?? null,
+    resolve: async (_root, args, context) => (await partyDirectory(context)).find((party) => party.id === String(args.id)) ?? null,
   }),
   viewerParty: t.field({
     type: PartyRef,

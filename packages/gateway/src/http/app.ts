@@ -6,7 +6,7 @@ import type { AccessAuditor, Orm } from '@tandem/core';
 import type { Bus } from '@tandem/connectors';
 import type { TokenService } from '../auth/token.service.js';
 import { authenticate } from '../auth/authenticate.js';
-import { schema } from '../graphql/schema.js';
+import { schema, subgraphSchema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { maskError, yogaLogger } from '../graphql/errors.js';
 import { useAccessAudit } from '../graphql/access-audit.plugin.js';
@@ -40,6 +40,11 @@ export interface AppDependencies {
    * owner closes it after the server has drained. Without it nothing is audited (tests).
    */
   readonly auditor?: AccessAuditor;
+  /**
+   * Serve `/graphql` as an Apollo Federation v2 subgraph (`TANDEM_GRAPHQL_SUBGRAPH`): the same API
+   * and hardening plus `_entities`/`_service`, for a partner's supergraph router. Default false.
+   */
+  readonly subgraph?: boolean;
 }
 
 /** Builds the HTTP app; never listens (main.ts and tests decide where). */
@@ -52,7 +57,7 @@ export function createApp(deps: AppDependencies): Express {
 
   const hardening = createHardening(rateLimitStoreOf(deps.orm), deps.hardening, deps.production ?? false);
   const yoga = createYoga<{ req: express.Request; res: express.Response }, GraphQLContext>({
-    schema,
+    schema: deps.subgraph ? subgraphSchema() : schema,
     plugins: [...hardening.plugins, ...(deps.auditor ? [useAccessAudit(deps.auditor)] : [])],
     batching: hardening.batching,
     cors: hardening.cors,
