@@ -15,9 +15,10 @@ RUN npm i -g pnpm@10.34.8 && pnpm --version
 WORKDIR /app
 
 # ---- deps: fetch every package of the lockfile into the store ------------------------------
-# Only the lockfile is copied, so this layer stays cached until dependencies change.
+# Only the lockfile (and the patches it names) is copied, so this layer stays cached until dependencies change.
 FROM base AS deps
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY patches ./patches
 RUN pnpm fetch --frozen-lockfile
 
 # ---- build: workspace sources linked against the fetched store ------------------------------

@@ -385,6 +385,34 @@ describe.each(testDialects())('bulk import on %s', (dialect) => {
     ]);
   });
 
+  it('validates in worker threads with the same rejects and the same events in the same order as on the calling thread', async () => {
+    const em = fork();
+    await upsertParty(em, { id: 'dealer-spree', kind: 'dealer', name: 'Autohaus an der Spree', country: 'DE', timeZone: 'Europe/Berlin' });
+    await upsertParty(em, { id: 'dealer-havel', kind: 'dealer', name: 'Autohaus an der Havel', country: 'DE', timeZone: 'Europe/Berlin' });
+    // Several validation chunks (1,000 rows each), handed alternately to two threads.
+    const { bytes, good, rejects } = dealerExport(2_600);
+    const file = join(dir, 'kunden-threads.csv');
+    await writeFile(file, bytes);
+
+    const runs = [];
+    for (const [party, validationThreads] of [['dealer-spree', 0], ['dealer-havel', 2]] as const) {
+      const result = await importFile({ orm, bus, party, file, rejectsFile: join(dir, `${party}.rejects.csv`), batchSize: 300, validationThreads });
+      const published = await fork().find(OutboxMessageEntity, { topic: topics.inbound(party) }, { orderBy: { position: 'asc' } });
+      runs.push({
+        result: { rows: result.rows, accepted: result.accepted, rejected: result.rejected },
+        rejects: await rejectsOf(result.rejectsFile),
+        keys: published.map((message) => message.key.slice(party.length)),
+        payloads: published.map((message) => (JSON.parse(message.payload) as { payload: unknown }).payload),
+        deadLetters: await fork().count(DeadLetterEntity, { party, source: { kind: 'file', file } }),
+      });
+    }
+    const [inline, threaded] = runs;
+    expect(inline!.result).toEqual({ rows: 2_600, accepted: good.length, rejected: rejects.length });
+    expect(inline!.keys).toEqual(good.map((row) => `:${row.externalId}`));
+    expect(inline!.rejects.map((line) => Number(line.row))).toEqual(rejects.map((reject) => reject.row));
+    expect(threaded).toEqual(inline);
+  });
+
   it('accepts a clean file with exit code 0', async () => {
     const file = join(dir, 'clean.csv');
     await writeFile(file, 'externalId,givenName,familyName,phone\nC-1,Günter,Groß,030 1234567\n');

@@ -44,8 +44,8 @@ export type RowOutcome =
 /**
  * Turns rows into inbound events or rejections with the contract every inbound path uses
  * (`customerRecordInput(party country)` / `activityRecordInput`). Pure, without I/O: validation
- * is the import's CPU cost (libphonenumber and zod), so it is kept apart to be moved to worker
- * threads when machines with spare cores make that pay.
+ * is the import's CPU cost (libphonenumber and zod), so large files run it in worker threads
+ * (validation-pool.ts) built from the same plain {@link ValidationSetup}.
  */
 export class RowValidator {
   readonly #setup: ValidationSetup;

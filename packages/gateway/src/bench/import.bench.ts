@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,8 @@ export interface ImportBenchOptions {
   readonly rows: number;
   /** Machine-readable run: no progress lines on stderr. */
   readonly json: boolean;
+  /** Validation threads (0: the main thread); default: the import's own choice. */
+  readonly threads?: number;
 }
 
 const givenNames = ['Jürgen', 'Bärbel', 'Sören', 'Käthe', 'Jānis', 'Līga', 'Mārtiņš', 'Ērika', 'Søren', 'Ærøskøbing', 'Åse', 'Bjørn'];
@@ -47,6 +49,27 @@ async function writeCsv(path: string, rows: number): Promise<void> {
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+/** CPU seconds of the whole process (every thread). */
+function processCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/**
+ * CPU seconds of the calling thread (Linux: /proc/thread-self/stat, in clock ticks of 1/100 s),
+ * undefined elsewhere. With the process total it tells the main thread's share from the validation threads'.
+ */
+function threadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Bulk import throughput: a generated CSV of `rows` customers (streamed to a temp dir) imported
@@ -80,6 +103,8 @@ export async function importBench(options: ImportBenchOptions): Promise<Record<s
         peakRss = Math.max(peakRss, process.memoryUsage.rss());
       }, 50);
       let nextReport = 0.1;
+      const cpuBefore = processCpuSeconds();
+      const mainCpuBefore = threadCpuSeconds();
       const start = performance.now();
       const result = await importFile({
         orm,
@@ -89,6 +114,7 @@ export async function importBench(options: ImportBenchOptions): Promise<Record<s
         format: 'csv',
         kind: 'contacts',
         rejectsFile: join(dir, 'customers.rejects.csv'),
+        ...(options.threads === undefined ? {} : { validationThreads: options.threads }),
         onProgress: (progress) => {
           peakRss = Math.max(peakRss, process.memoryUsage.rss());
           if (progress.bytesRead / progress.totalBytes >= nextReport) {
@@ -98,6 +124,9 @@ export async function importBench(options: ImportBenchOptions): Promise<Record<s
         },
       });
       const seconds = (performance.now() - start) / 1000;
+      const cpuSeconds = processCpuSeconds() - cpuBefore;
+      const mainCpuAfter = threadCpuSeconds();
+      const mainCpuSeconds = mainCpuBefore === undefined || mainCpuAfter === undefined ? undefined : mainCpuAfter - mainCpuBefore;
       clearInterval(sampler);
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       await bus.close();
@@ -113,6 +142,9 @@ export async function importBench(options: ImportBenchOptions): Promise<Record<s
         rowsPerSec,
         peakRssMb: mb(peakRss),
         rssGrowthMb: mb(peakRss - rssBefore),
+        // CPU time per 1,000 rows: comparable across runs on a busy machine, where wall time is not.
+        cpuMsPerKRow: round1((cpuSeconds * 1e6) / result.rows),
+        ...(mainCpuSeconds === undefined ? {} : { mainThreadCpuMsPerKRow: round1((mainCpuSeconds * 1e6) / result.rows) }),
       };
     } finally {
       await orm.close();

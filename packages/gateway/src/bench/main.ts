@@ -12,6 +12,12 @@ function positiveInt(value: string): number {
   return parsed;
 }
 
+function nonNegativeInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return parsed;
+}
+
 const print = (result: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(result)}\n`);
 
 program
@@ -45,10 +51,11 @@ program
   .command('import')
   .description('rows/s of a streaming CSV import and its memory')
   .option('--rows <n>', 'rows in the generated CSV', positiveInt, 1_000_000)
+  .option('--threads <n>', 'validation threads (0: the main thread; default: the import chooses)', nonNegativeInt)
   .option('--json', 'only the JSON line')
-  .action(async (options: { rows: number; json?: boolean }) => {
+  .action(async (options: { rows: number; threads?: number; json?: boolean }) => {
     const { importBench } = await import('./import.bench.js');
-    print(await importBench({ rows: options.rows, json: Boolean(options.json) }));
+    print(await importBench({ rows: options.rows, json: Boolean(options.json), ...(options.threads === undefined ? {} : { threads: options.threads }) }));
   });
 
 await program.parseAsync();

@@ -43,7 +43,9 @@ export function customerRecordInput(defaultRegion?: CountryCode) {
     }));
 }
 
-function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  // Most records name at most one of each: nothing to compare, no set to build.
+  if (items.length < 2) return items;
   const seen = new Set<string>();
   return items.filter((item) => {
     const k = key(item);

@@ -1,0 +1,60 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import type { ImportRow } from './import-row.js';
+import type { RowInput, RowOutcome, RowValidator, ValidationSetup } from './row-validation.js';
+import type { ValidationTask } from './row-validation.worker.js';
+
+/** Turns chunks of rows into their outcomes, in row order. */
+export interface RowValidation {
+  validate(rows: readonly ImportRow[]): Promise<readonly RowOutcome[]>;
+  close(): Promise<void>;
+}
+
+/** Validation on the calling thread: for small files, where starting threads costs more than it saves. */
+export function inlineValidation(validator: RowValidator): RowValidation {
+  return {
+    validate: (rows) => Promise.resolve(rows.map((row) => validator.validate(row))),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Worker threads for validation: the cores left when the calling thread reads the file and publishes. */
+export function defaultValidationThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/**
+ * Validation in worker threads (piscina): libphonenumber and zod run there while the calling
+ * thread reads the file and publishes. Each thread builds its own validator from the plain
+ * `setup`; only the rows' fields travel (their bytes stay for the rejects file).
+ */
+export function pooledValidation(setup: ValidationSetup, threads: number): RowValidation {
+  const pool = new Piscina<ValidationTask, RowOutcome[]>({
+    filename: new URL('./row-validation.worker.ts', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    // The threads load TypeScript sources like the rest of Tandem (run by tsx, no build step).
+    execArgv: ['--import', tsxLoader()],
+  });
+  return {
+    validate: (rows) => pool.run({ setup, rows: rows.map(inputOf) }),
+    close: () => pool.destroy(),
+  };
+}
+
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
+
+function inputOf(row: ImportRow): RowInput {
+  switch (row.kind) {
+    case 'fields':
+      return { row: row.row, kind: 'fields', fields: row.fields };
+    case 'object':
+      return { row: row.row, kind: 'object', value: row.value };
+    case 'unreadable':
+      return row.column === undefined ? { row: row.row, kind: 'unreadable', reason: row.reason } : { row: row.row, kind: 'unreadable', reason: row.reason, column: row.column };
+  }
+}
