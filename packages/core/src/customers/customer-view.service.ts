@@ -2,6 +2,7 @@ import type { Channel, ContactLabel, CountryCode, CustomerKind, DataClass, Direc
 import { nameKey, normaliseEmail, normalisePhone, normaliseVin } from '@tandem/schema';
 import { BulkSql, quote } from '../database/bulk-sql.js';
 import type { Em } from '../database/orm.js';
+import { RowReader } from '../database/read-rows.js';
 import type { AccessScope, Grant } from '../sharing/access-scope.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
 import { AddressEntity, ContactPointEntity, type AddressRow, type ContactPointRow } from './contact-point.entity.js';
@@ -53,11 +54,8 @@ export async function visibleCustomerIds(em: Em, scope: AccessScope, ids: readon
   if (ids.length === 0) return new Set();
   const owners = scope.ownersVisibleFor('identity');
   if (owners.length === 0) return new Set();
-  const links = await em.find(
-    SourceRecordEntity,
-    { customer: { $in: [...ids] }, party: { $in: owners }, deletedAt: null },
-    { fields: ['customer'] },
-  );
+  const party = owners.map(() => '?').join(', ');
+  const links = await new RowReader(em).selectIn<SourceRecordRow>(SourceRecordEntity, 'customer_id', ids, '', `"deleted_at" is null and "party" in (${party})`, owners);
   return new Set(links.map((link) => link.customer));
 }
 
