@@ -99,16 +99,19 @@ export async function graphqlBench(options: GraphqlBenchOptions): Promise<Record
     const base = `http://127.0.0.1:${server.port}`;
     const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
     const pick = () => ids[Math.floor(Math.random() * ids.length)]!;
-    const graphqlRequest = () => ({ method: 'POST' as const, path: '/graphql', headers, body: JSON.stringify({ query: customer360Query, variables: { id: pick(), first: firstPage } }) });
-    const ceilingRequest = () => ({ method: 'GET' as const, path: `/bench/customer-360/${pick()}?first=${firstPage}`, headers });
+    const graphqlRequest: BenchRequest = {
+      method: 'POST',
+      next: () => ({ path: '/graphql', body: JSON.stringify({ query: customer360Query, variables: { id: pick(), first: firstPage } }) }),
+    };
+    const ceilingRequest: BenchRequest = { method: 'GET', next: () => ({ path: `/bench/customer-360/${pick()}?first=${firstPage}` }) };
 
     log(`warming up (${Math.min(5, options.seconds)} s)…`);
-    await load(base, graphqlRequest, { ...options, seconds: Math.min(5, options.seconds) });
+    await load(base, graphqlRequest, { ...options, seconds: Math.min(5, options.seconds) }, headers);
     log(`GraphQL: ${options.connections} connections for ${options.seconds} s…`);
-    const graphql = await load(base, graphqlRequest, options);
+    const graphql = await load(base, graphqlRequest, options, headers);
     log(`ceiling: bare express route, ${options.connections} connections for ${options.seconds} s…`);
-    await load(base, ceilingRequest, { ...options, seconds: Math.min(5, options.seconds) });
-    const ceiling = await load(base, ceilingRequest, options);
+    await load(base, ceilingRequest, { ...options, seconds: Math.min(5, options.seconds) }, headers);
+    const ceiling = await load(base, ceilingRequest, options, headers);
     return {
       scenario: 'graphql',
       customers: options.customers,
@@ -120,6 +123,9 @@ export async function graphqlBench(options: GraphqlBenchOptions): Promise<Record
       ceilingRps: round(ceiling.rps),
       ceilingP99Ms: ceiling.p99Ms,
       ratio: round(graphql.rps / ceiling.rps, 2),
+      // On a shared machine rates follow the neighbours' load; the server's CPU per request does not.
+      cpuMsPerRequest: round(graphql.cpuMsPerRequest, 2),
+      ceilingCpuMsPerRequest: round(ceiling.cpuMsPerRequest, 2),
       errors: graphql.errors + ceiling.errors,
     };
   } finally {
@@ -132,20 +138,30 @@ interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly errors: number;
+  /** The server process's CPU time (user + system) per answered request. */
+  readonly cpuMsPerRequest: number;
 }
 
-type BenchRequest = { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
+/** A run's method, and each request's path and body. */
+interface BenchRequest {
+  readonly method: 'GET' | 'POST';
+  next(): { readonly path: string; readonly body?: string };
+}
 
 /** One autocannon run; a non-2xx answer, a GraphQL `errors` entry or a missing customer is an error. */
-async function load(base: string, next: () => BenchRequest, options: Pick<GraphqlBenchOptions, 'connections' | 'seconds'>): Promise<LoadResult> {
+async function load(base: string, request: BenchRequest, options: Pick<GraphqlBenchOptions, 'connections' | 'seconds'>, headers: Record<string, string>): Promise<LoadResult> {
+  const cpu = async () => ((await (await fetch(`${base}/bench/cpu`, { headers })).json()) as { micros: number }).micros;
+  const cpuBefore = await cpu();
   let bad = 0;
   const result = await autocannon({
     url: base,
+    method: request.method,
+    headers,
     connections: options.connections,
     duration: options.seconds,
     requests: [
       {
-        setupRequest: (request) => ({ ...request, ...next() }),
+        setupRequest: (current) => ({ ...current, ...request.next() }),
         onResponse: (status, body) => {
           // Inside a JSON string a quote is escaped: `"errors":[` only matches the top-level key.
           if (status < 200 || status > 299 || body.includes('"errors":[') || body.includes('"customer":null')) bad += 1;
@@ -153,7 +169,9 @@ async function load(base: string, next: () => BenchRequest, options: Pick<Graphq
       },
     ],
   });
+  const cpuMicros = (await cpu()) - cpuBefore;
   return {
+    cpuMsPerRequest: cpuMicros / 1000 / Math.max(1, result.requests.total),
     rps: result.requests.total / (result.duration || options.seconds),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -288,6 +306,10 @@ export async function serveBenchGateway(database: string): Promise<void> {
     // The bench principal is one caller sending thousands of requests a second: its budget is
     // raised through the same option as any deployment's, the other limits stay as in production.
     hardening: { rateLimits: { principal: [{ points: 10_000_000, durationSeconds: 60 }] } },
+  });
+  app.get('/bench/cpu', (_req, res) => {
+    const usage = process.cpuUsage();
+    res.json({ micros: usage.user + usage.system });
   });
   app.get('/bench/customer-360/:id', async (req, res) => {
     try {
