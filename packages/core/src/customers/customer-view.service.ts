@@ -81,12 +81,14 @@ export interface CustomerViewData {
  * each field, contact point and vehicle appears only if its source party is visible to the viewer.
  */
 export async function loadCustomerViews(em: Em, scope: AccessScope, ids: readonly string[]): Promise<Map<string, CustomerView>> {
-  const visible = [...(await visibleCustomerIds(em, scope, ids))];
   const views = new Map<string, CustomerView>();
-  if (visible.length === 0) return views;
-  const data = await loadCustomerViewData(em, visible);
-  for (const id of visible) {
-    const view = data.get(id) && customerViewOf(data.get(id)!, scope);
+  if (scope.ownersVisibleFor('identity').length === 0) return views;
+  // Visibility is decided from the source records read with the rest (`customerViewOf`), not by a
+  // query of its own: one statement less on every read, and an invisible customer still gets nothing.
+  const data = await loadCustomerViewData(em, ids);
+  for (const id of ids) {
+    const stored = data.get(id);
+    const view = stored && customerViewOf(stored, scope);
     if (view) views.set(id, view);
   }
   return views;
