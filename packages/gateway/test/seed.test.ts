@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channels, normalisePhone, normaliseVin } from '@tandem/schema';
 import {
   AccessScope,
   ActivityEntity,
+  AddressEntity,
   ArgumentationAidEntity,
   ConsentEntity,
   ContactPointEntity,
@@ -168,6 +170,19 @@ describe.each(testDialects())('demo world seeded on %s', (dialect) => {
     expect(consents.every((consent) => consent.proof.length > 0)).toBe(true);
   });
 
+  it('stores the same world whatever the batch size and dialect, row for row as the per-record seed did', async () => {
+    // Computed from the per-record seed that the set-based one replaced: the content of every
+    // table with generated ids left out and customers named by their first source record.
+    expect(await worldContent(em())).toBe(perRecordSeedDigest);
+    const single = await openTestOrm(dialect);
+    try {
+      await seedDemoWorld(single.orm, { ...world, batchSize: 1 });
+      expect(await worldContent(single.orm.em.fork() as Em)).toBe(perRecordSeedDigest);
+    } finally {
+      await single.close();
+    }
+  }, 120_000);
+
   it('adds nothing when the same world is seeded again', async () => {
     const count = () =>
       Promise.all([
@@ -188,6 +203,41 @@ describe.each(testDialects())('demo world seeded on %s', (dialect) => {
     expect(again).toEqual(summary);
   }, 120_000);
 });
+
+const perRecordSeedDigest = '797b6274897763d84220a470f46e9bcbb18b7c0c35c2213e8a8e9136322c8fe1';
+
+/** A digest of every customer table's rows, independent of generated ids, row order and dialect. */
+async function worldContent(em: Em): Promise<string> {
+  const links = await em.find(SourceRecordEntity, {}, { orderBy: { party: 'asc', externalId: 'asc' } });
+  const names = new Map<string, string>();
+  for (const link of links) if (!names.has(link.customer)) names.set(link.customer, `${link.party}:${link.externalId}`);
+  const canonical = (value: unknown): unknown => {
+    if (value instanceof Date) return value.toISOString();
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, item]) => [key, canonical(item)]));
+    return value;
+  };
+  const rows = (table: string, items: readonly object[]) =>
+    items
+      .map((item) => {
+        const { id: _id, ...row } = item as Record<string, unknown>;
+        const customer = 'customer' in row ? names.get(String(row.customer)) : names.get(String(_id));
+        return `${table} ${JSON.stringify(canonical({ ...row, customer }))}`;
+      })
+      .sort();
+  const tables = [
+    rows('customer', await em.find(CustomerEntity, {})),
+    links.map((link) => `source ${JSON.stringify(canonical({ ...link, customer: names.get(link.customer) }))}`),
+    rows('contact', await em.find(ContactPointEntity, {})),
+    rows('address', await em.find(AddressEntity, {})),
+    rows('vehicle', await em.find(VehicleEntity, {})),
+    rows('owns', await em.find(CustomerVehicleEntity, {})),
+    rows('activity', await em.find(ActivityEntity, {})),
+    rows('consent', await em.find(ConsentEntity, {})),
+    rows('task', await em.find(TaskEntity, {})),
+  ];
+  return createHash('sha256').update(tables.flat().join('\n')).digest('hex');
+}
 
 describe('demo world generator', () => {
   it('gives the same world for the same seed and a different one for another seed', () => {

@@ -1,5 +1,5 @@
-import { raw } from '@mikro-orm/core';
 import type { Em } from '../database/orm.js';
+import { RowReader } from '../database/read-rows.js';
 import type { AccessScope } from '../sharing/access-scope.js';
 import { activityView, visibleCustomerIds, type ActivityView, type TimelineCursor, type TimelinePage } from '../customers/customer-view.service.js';
 import { ActivityEntity, type ActivityRow } from './activity.entity.js';
@@ -12,29 +12,44 @@ export interface TimelinePageRequest {
 /**
  * The same page (`first` after `after`) of several customers' timelines in ONE query, whatever
  * the number of customers or activities: a window function ranks each customer's visible
- * activities newest first and keeps `first + 1` per customer. Visibility is the scope's
- * `activityFilter` (the rule `loadTimeline` applies); customers without activities get an empty page.
+ * activities newest first and keeps `first + 1` per customer (for one customer, a plain
+ * `limit` on the timeline index). Visibility is the scope's `activityFilter` (the rule
+ * `loadTimeline` applies); customers without activities get an empty page.
  */
 export async function loadTimelines(em: Em, scope: AccessScope, customerIds: readonly string[], page: TimelinePageRequest): Promise<Map<string, TimelinePage>> {
   const ids = [...new Set(customerIds)];
   const pages = new Map<string, TimelinePage>(ids.map((id) => [id, { activities: [], hasNextPage: false }]));
   if (ids.length === 0) return pages;
-  const cursor = page.after
-    ? { $or: [{ occurredAt: { $lt: page.after.occurredAt } }, { occurredAt: page.after.occurredAt, id: { $lt: page.after.id } }] }
-    : {};
-  const ranked = em
-    .createQueryBuilder(ActivityEntity, 'a')
-    .select(['a.*', raw('row_number() over (partition by a.customer_id order by a.occurred_at desc, a.id desc) as timeline_rank')])
-    .where({ $and: [{ customer: { $in: ids } }, scope.activityFilter(), cursor] });
-  const rows: ActivityRow[] = await em
-    .createQueryBuilder(ActivityEntity, 't')
-    .select('t.*')
-    .from(ranked, 't')
-    .where('t.timeline_rank <= ?', [page.first + 1])
-    .orderBy([{ customer: 'asc' }, { occurredAt: 'desc' }, { id: 'desc' }])
-    .getResultList();
+  const reader = new RowReader(em);
+  const visibility = reader.where(ActivityEntity, scope.activityFilter(), 'a');
+  const conditions = [`(${visibility.sql})`];
+  const params: unknown[] = [...visibility.params];
+  if (page.after) {
+    const at = reader.datetime(page.after.occurredAt);
+    conditions.push('(a."occurred_at" < ? or (a."occurred_at" = ? and a."id" < ?))');
+    params.push(at, at, page.after.id);
+  }
+  const newestFirst = 'a."occurred_at" desc, a."id" desc';
+  // One customer (the 360 screen): the (customer, time, id) index walked backwards, stopping at the page's end.
+  const raw =
+    ids.length === 1
+      ? await reader.query<Record<string, unknown>>(
+          `select a.* from "activity" a where a."customer_id" = ? and ${conditions.join(' and ')} order by ${newestFirst} limit ?`,
+          [ids[0], ...params, page.first + 1],
+        )
+      : await reader.query<Record<string, unknown>>(
+          `select * from (select a.*, row_number() over (partition by a."customer_id" order by ${newestFirst}) as "timeline_rank" ` +
+            `from "activity" a where a."customer_id" in (${ids.map(() => '?').join(', ')}) and ${conditions.join(' and ')}) t ` +
+            `where t."timeline_rank" <= ? order by t."customer_id" asc, t."occurred_at" desc, t."id" desc`,
+          [...ids, ...params, page.first + 1],
+        );
   const byCustomer = new Map<string, ActivityRow[]>();
-  for (const row of rows) byCustomer.set(row.customer, [...(byCustomer.get(row.customer) ?? []), row]);
+  for (const item of raw) {
+    const row = reader.decode<ActivityRow>(ActivityEntity, item);
+    const list = byCustomer.get(row.customer);
+    if (list) list.push(row);
+    else byCustomer.set(row.customer, [row]);
+  }
   for (const [id, list] of byCustomer) {
     pages.set(id, { activities: list.slice(0, page.first).map((row) => activityView(row, scope)), hasNextPage: list.length > page.first });
   }

@@ -1,6 +1,7 @@
 import type { Channel, CustomerKind } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
-import { PartyEntity } from '../parties/party.entity.js';
+import { RowReader } from '../database/read-rows.js';
+import { PartyEntity, type PartyRow } from '../parties/party.entity.js';
 import type { Viewer } from '../sharing/access-scope.js';
 import { ArgumentationAidEntity, type ArgumentationAidRow } from './argumentation-aid.entity.js';
 
@@ -9,14 +10,14 @@ import { ArgumentationAidEntity, type ArgumentationAidRow } from './argumentatio
  * client, the client's (the center serves the client's customers under the client's brand).
  */
 export async function viewerBrands(em: Em, viewer: Viewer): Promise<string[]> {
-  const party = await em.findOne(PartyEntity, { id: viewer.actingFor ?? viewer.party });
+  const [party] = await new RowReader(em).select<PartyRow>(PartyEntity, '"id" = ?', [viewer.actingFor ?? viewer.party]);
   return party?.brands ?? [];
 }
 
 /** Every argumentation aid of `brands`, in one query, newest first. */
 export async function loadArgumentationAids(em: Em, brands: readonly string[]): Promise<ArgumentationAidRow[]> {
   if (brands.length === 0) return [];
-  return em.find(ArgumentationAidEntity, { brand: { $in: [...new Set(brands)] } }, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  return new RowReader(em).selectIn<ArgumentationAidRow>(ArgumentationAidEntity, 'brand', [...new Set(brands)], 'order by "created_at" desc, "id" desc');
 }
 
 /** What an aid is matched against: the customer as the viewer sees it. */

@@ -1,5 +1,6 @@
 import type { Channel, PartyId } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
+import { RowReader } from '../database/read-rows.js';
 import type { AccessScope } from '../sharing/access-scope.js';
 import type { Sourced } from '../customers/customer-view.service.js';
 import { ConsentEntity, type ConsentRow } from './consent.entity.js';
@@ -27,7 +28,7 @@ export async function loadConsentViews(em: Em, scope: AccessScope, customerIds: 
   const ids = [...new Set(customerIds)];
   const result = new Map<string, ConsentView[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return result;
-  const rows = await em.find(ConsentEntity, { customer: { $in: ids } }, { orderBy: [{ recordedAt: 'desc' }, { id: 'desc' }] });
+  const rows = await new RowReader(em).selectIn<ConsentRow>(ConsentEntity, 'customer_id', ids, 'order by "recorded_at" desc, "id" desc');
   const current = new Map<string, ConsentRow>();
   for (const row of rows) {
     const key = `${row.customer}\u0000${row.purpose}\u0000${row.channel ?? ''}`;
@@ -52,7 +53,8 @@ export function consentViewOf(row: ConsentRow, scope: AccessScope): ConsentView 
     customerId: row.customer,
     purpose: row.purpose,
     channel: row.channel ?? null,
-    granted: row.granted,
+    // SQLite stores booleans as 0 and 1; rows read past the ORM keep them so.
+    granted: Boolean(row.granted),
     recordedAt: row.recordedAt,
     proof: row.proof,
     sourceParty: row.recordedBy,

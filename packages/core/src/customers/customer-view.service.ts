@@ -2,6 +2,7 @@ import type { Channel, ContactLabel, CountryCode, CustomerKind, DataClass, Direc
 import { nameKey, normaliseEmail, normalisePhone, normaliseVin } from '@tandem/schema';
 import { BulkSql, quote } from '../database/bulk-sql.js';
 import type { Em } from '../database/orm.js';
+import { RowReader } from '../database/read-rows.js';
 import type { AccessScope, Grant } from '../sharing/access-scope.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
 import { AddressEntity, ContactPointEntity, type AddressRow, type ContactPointRow } from './contact-point.entity.js';
@@ -53,11 +54,8 @@ export async function visibleCustomerIds(em: Em, scope: AccessScope, ids: readon
   if (ids.length === 0) return new Set();
   const owners = scope.ownersVisibleFor('identity');
   if (owners.length === 0) return new Set();
-  const links = await em.find(
-    SourceRecordEntity,
-    { customer: { $in: [...ids] }, party: { $in: owners }, deletedAt: null },
-    { fields: ['customer'] },
-  );
+  const party = owners.map(() => '?').join(', ');
+  const links = await new RowReader(em).selectIn<SourceRecordRow>(SourceRecordEntity, 'customer_id', ids, '', `"deleted_at" is null and "party" in (${party})`, owners);
   return new Set(links.map((link) => link.customer));
 }
 
@@ -83,12 +81,14 @@ export interface CustomerViewData {
  * each field, contact point and vehicle appears only if its source party is visible to the viewer.
  */
 export async function loadCustomerViews(em: Em, scope: AccessScope, ids: readonly string[]): Promise<Map<string, CustomerView>> {
-  const visible = [...(await visibleCustomerIds(em, scope, ids))];
   const views = new Map<string, CustomerView>();
-  if (visible.length === 0) return views;
-  const data = await loadCustomerViewData(em, visible);
-  for (const id of visible) {
-    const view = data.get(id) && customerViewOf(data.get(id)!, scope);
+  if (scope.ownersVisibleFor('identity').length === 0) return views;
+  // Visibility is decided from the source records read with the rest (`customerViewOf`), not by a
+  // query of its own: one statement less on every read, and an invisible customer still gets nothing.
+  const data = await loadCustomerViewData(em, ids);
+  for (const id of ids) {
+    const stored = data.get(id);
+    const view = stored && customerViewOf(stored, scope);
     if (view) views.set(id, view);
   }
   return views;

@@ -110,6 +110,7 @@ export class BulkSql {
     const transaction = this.em.getTransactionContext<TransactionContext>();
     try {
       if (transaction) return await this.#onConnection<T>(transaction, sql, params);
+      if (this.dialect === 'sqlite') return await this.#onPooledConnection<T>(sql, params);
       const query = this.em.getKnex().raw(sql, params as never);
       const result: unknown = await query;
       if (Array.isArray(result)) return result as T[];
@@ -139,6 +140,31 @@ export class BulkSql {
       params,
     );
     return result.rows as T[];
+  }
+
+  /**
+   * Outside a transaction on SQLite: the pool's one connection, borrowed for the statement
+   * (waiting while a transaction holds it, as knex would), with the prepared statement kept.
+   * The customer views read here on every request; knex's formatting and a fresh prepare cost
+   * more than the lookups themselves.
+   */
+  async #onPooledConnection<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    const client = this.em.getKnex().client as {
+      acquireConnection(): Promise<unknown>;
+      releaseConnection(connection: unknown): Promise<unknown>;
+      emit(event: 'query', query: { readonly method: string; readonly sql: string; readonly bindings: readonly unknown[] }): void;
+    };
+    const connection = await client.acquireConnection();
+    // As knex reports its own statements: query logs and statement counters see these too.
+    client.emit('query', { method: 'raw', sql, bindings: params });
+    try {
+      const statement = preparedStatement(connection as SqliteConnection, sql);
+      if (statement.reader) return statement.all(params) as T[];
+      statement.run(params);
+      return [];
+    } finally {
+      await client.releaseConnection(connection);
+    }
   }
 
   /** `select … where <column> in (…)`, chunked: `sql` receives the placeholder list; `before` are the parameters ahead of it. */

@@ -1,6 +1,7 @@
 import type { DataClass, PartyId } from '@tandem/schema';
 import { dataClasses } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
+import { RowReader } from '../database/read-rows.js';
 import { SharingAgreementEntity, type SharingAgreementRow } from './sharing-agreement.entity.js';
 
 /** Who is looking: a party, and for an interaction-center agent the client it currently acts for. */
@@ -47,7 +48,7 @@ export class AccessScope {
 
   /** Loads the agreements granted to the viewer that are in force at `at`. */
   static async load(em: Em, viewer: Viewer, at = new Date()): Promise<AccessScope> {
-    const agreements = await em.find(SharingAgreementEntity, { grantee: viewer.party, revokedAt: null });
+    const agreements = await new RowReader(em).select<SharingAgreementRow>(SharingAgreementEntity, '"grantee" = ? and "revoked_at" is null', [viewer.party]);
     return AccessScope.fromAgreements(viewer, agreements, at);
   }
 

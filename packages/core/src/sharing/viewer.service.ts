@@ -1,6 +1,7 @@
 import type { PartyId } from '@tandem/schema';
 import { TandemError } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
+import { RowReader } from '../database/read-rows.js';
 import { PartyEntity, type PartyRow } from '../parties/party.entity.js';
 import { AccessScope } from './access-scope.js';
 
@@ -10,7 +11,7 @@ import { AccessScope } from './access-scope.js';
  * anyone. Failures are FORBIDDEN with a code saying why.
  */
 export async function scopeForParty(em: Em, party: PartyId, actingFor: PartyId | undefined, at = new Date()): Promise<AccessScope> {
-  const row = await em.findOne(PartyEntity, { id: party });
+  const [row] = await new RowReader(em).select<PartyRow>(PartyEntity, '"id" = ?', [party]);
   if (!row) throw new TandemError('FORBIDDEN', 'UNKNOWN_PARTY', `party ${party} is not registered`);
   const refusal = actingForRefusal(row, actingFor);
   if (refusal) throw new TandemError('FORBIDDEN', refusal.code, refusal.message);

@@ -1,5 +1,6 @@
 import type { PartyId, TaskStatus } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
+import { RowReader } from '../database/read-rows.js';
 import type { AccessScope, Grant } from '../sharing/access-scope.js';
 import { visibleCustomerIds, type Sourced } from '../customers/customer-view.service.js';
 import { TaskEntity, type TaskRow } from './task.entity.js';
@@ -66,7 +67,8 @@ export async function loadOpenTaskViews(em: Em, scope: AccessScope, customerIds:
   const ids = [...new Set(customerIds)];
   const result = new Map<string, TaskView[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return result;
-  const rows = await em.find(TaskEntity, { customer: { $in: ids }, status: { $in: [...openTaskStatuses] } }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  const statuses = openTaskStatuses.map(() => '?').join(', ');
+  const rows = await new RowReader(em).selectIn<TaskRow>(TaskEntity, 'customer_id', ids, 'order by "created_at" asc, "id" asc', `"status" in (${statuses})`, openTaskStatuses);
   for (const row of rows) {
     const view = taskViewOf(row, scope);
     if (view) result.get(row.customer)?.push(view);

@@ -58,5 +58,27 @@ program
     print(await importBench({ rows: options.rows, json: Boolean(options.json), ...(options.threads === undefined ? {} : { threads: options.threads }) }));
   });
 
+program
+  .command('graphql')
+  .description('customer-360 reads/s and latency over GraphQL on a world of a million customers, against a bare express route as ceiling')
+  .option('--customers <n>', 'customers in the seeded world (built once, kept in .bench/)', positiveInt, 1_000_000)
+  .option('--connections <n>', 'concurrent HTTP connections', positiveInt, 50)
+  .option('--seconds <n>', 'length of each measured run', positiveInt, 30)
+  .option('--cpu-prof <dir>', 'write a V8 CPU profile of the server process into this folder')
+  .option('--json', 'only the JSON line')
+  .action(async (options: { customers: number; connections: number; seconds: number; cpuProf?: string; json?: boolean }) => {
+    const { graphqlBench } = await import('./graphql.bench.js');
+    print(await graphqlBench({ customers: options.customers, connections: options.connections, seconds: options.seconds, json: Boolean(options.json), cpuProfileDir: options.cpuProf }));
+  });
+
+// The server side of `bench graphql`, started by it in a child process.
+program
+  .command('graphql-server', { hidden: true })
+  .requiredOption('--database <path>', 'the built world (SQLite file)')
+  .action(async (options: { database: string }) => {
+    const { serveBenchGateway } = await import('./graphql.bench.js');
+    await serveBenchGateway(options.database);
+  });
+
 await program.parseAsync();
 process.exit(0);

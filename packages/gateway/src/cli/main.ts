@@ -12,6 +12,7 @@ import { createTokenService } from '../runtime/signing-keys.js';
 import { principal as principalContract, roles } from '../auth/principal.js';
 import { printSortedSchema, printSubgraphSdl } from '../graphql/schema.js';
 import { seedDemoWorld } from '../seed/seed.service.js';
+import { defaultDemoSeed } from '../seed/customer-generator.js';
 import { createProgress } from './progress.js';
 import { busLogger, createConfiguredBus } from '../runtime/bus.js';
 import { registerImportCommand, type CommandHub } from './import.command.js';
@@ -123,7 +124,7 @@ program
   .description('seed the deterministic demo world: manufacturer, dealers in DE/LV/DK, two interaction centers, customers with history')
   .requiredOption('--demo', 'the demo world (the only world there is)')
   .option('--customers <n>', 'number of customers', positiveInt, 1200)
-  .option('--seed <n>', 'random seed: the same seed gives the same world', positiveInt, 1)
+  .option('--seed <n>', 'random seed: the same seed gives the same world (default: the world `pnpm start` seeds)', positiveInt, defaultDemoSeed)
   .action(async (options: { customers: number; seed: number }) => {
     const cfg = config();
     const logger = createLogger(cfg.LOG_LEVEL);

@@ -2,22 +2,20 @@ import { v7 as uuidv7 } from 'uuid';
 import type { CountryCode } from '@tandem/schema';
 import { activityRecordInput, argumentationAidInput, consentInput, customerRecordInput, parseOrThrow, taskInput, ValidationError } from '@tandem/schema';
 import {
-  ActivityEntity,
-  applyCustomerRecord,
+  AccessScope,
+  ActivityBatch,
   ArgumentationAidEntity,
-  activityFacts,
-  changeTaskStatus,
   ConsentEntity,
   DeterministicIdentityResolver,
+  GoldenRecordBatch,
   grantSharing,
-  recordActivity,
-  recordConsent,
-  recordTask,
   SharingAgreementEntity,
+  TaskEntity,
   upsertParty,
+  type ConsentRow,
   type Em,
-  type LinkOutcome,
   type Orm,
+  type TaskRow,
 } from '@tandem/core';
 import { defaultDemoNow, defaultDemoSeed, generateDemoCustomers, type DemoCustomer, type DemoWorldOptions } from './customer-generator.js';
 import { demoAgreements, demoArgumentationAids, demoPartyProfiles } from './demo-world.js';
@@ -36,7 +34,7 @@ export interface SeedOptions {
   readonly now?: Date;
   /** Called after each committed batch, and once with `done: 0` before the first. */
   readonly onProgress?: (progress: SeedProgress) => void;
-  /** Customers per transaction. Default 500. */
+  /** Customers per transaction. Default 2000. */
   readonly batchSize?: number;
 }
 
@@ -75,7 +73,7 @@ export async function seedDemoWorld(orm: Orm, options: SeedOptions = {}): Promis
     customers: options.customers ?? defaultDemoCustomers,
     now: options.now ?? defaultDemoNow,
   };
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 2000;
   const issues = [
     ...(Number.isSafeInteger(world.seed) ? [] : [{ path: 'seed', message: 'must be a whole number' }]),
     ...(Number.isSafeInteger(world.customers) && world.customers >= 0 ? [] : [{ path: 'customers', message: 'must be a whole number ≥ 0' }]),
@@ -87,10 +85,11 @@ export async function seedDemoWorld(orm: Orm, options: SeedOptions = {}): Promis
   await seedNetwork(orm, world.now);
 
   const totals = { customers: 0, activities: 0, tasks: 0 };
+  const taskRights: TaskRights = new Map();
   options.onProgress?.({ done: 0, total: world.customers });
   let batch: DemoCustomer[] = [];
   const commit = async () => {
-    await writeCustomers(orm, batch);
+    await writeCustomers(orm, batch, taskRights);
     for (const customer of batch) {
       totals.customers += 1;
       totals.activities += customer.activities.length;
@@ -136,99 +135,146 @@ async function seedNetwork(orm: Orm, now: Date): Promise<void> {
 }
 
 /**
- * One transaction for the batch. The identity map is flushed and cleared after each customer:
- * it stays small, so each flush costs the same at customer 1 and customer 500.
+ * One transaction for the batch, written set-based through core's batch ingest: the golden
+ * record batch loads what every source record of the batch refers to in a few `in (…)` queries
+ * and applies the records in order (a party's record resolves against the records of the same
+ * customer applied before it), the activity batch does the same for activities, and both write
+ * multi-row statements. Consents and tasks that are already stored (a reseed) are looked up in
+ * one query per table and kept; the rest are inserted in one statement per table, exactly the
+ * rows `recordConsent` and `recordTask` + `changeTaskStatus` create.
  *
- * Customer records always go through identity resolution (`applyCustomerRecord`) and tasks
- * through `recordTask` (which checks the assignee may see them). Activities and consents of a
- * customer that is new in this run cannot exist yet — none of its parties had a record of it,
- * and both hang off those records — so they are inserted in one statement per table instead of
- * a lookup per row: the rows are exactly what `recordActivity` and `recordConsent` create.
- * A customer some party already knew (a reseed) takes the services' idempotent path.
+ * No outbox rows: the demo world is each party's own data plus the agreements, as if every
+ * party had sent it before the hub started projecting. A party's outbound copy of another's
+ * data is a consequence of a change, and seeding changes nothing any party has not got.
  */
-async function writeCustomers(orm: Orm, customers: readonly DemoCustomer[]): Promise<void> {
+async function writeCustomers(orm: Orm, customers: readonly DemoCustomer[], taskRights: TaskRights): Promise<void> {
   const em = orm.em.fork() as Em;
   await em.transactional(async (txEm) => {
     const tx = txEm as Em;
-    for (const customer of customers) {
-      const golden = new Map<string, string>();
-      const outcomes: LinkOutcome[] = [];
-      for (const source of customer.sources) {
-        const record = parseOrThrow(recordSchema(source.region), source.record, `${source.party}:${source.record.externalId}`);
-        const change = await applyCustomerRecord(tx, resolver, source.party, record, source.at);
-        golden.set(sourceKey(source.party, record.externalId), change.customerId);
-        outcomes.push(change.outcome);
-        // The next party's record is resolved against this one: it must be visible to queries.
-        await tx.flush();
-      }
-      const fresh = outcomes[0] === 'created' && !outcomes.includes('linked');
-      const customerOf = (party: string, externalId: string): string => {
-        const id = golden.get(sourceKey(party, externalId));
-        if (!id) throw new Error(`demo world: ${party} has no record ${externalId} of customer ${customer.index}`);
-        return id;
-      };
+    const sources = customers.flatMap((customer) =>
+      customer.sources.map((source) => ({
+        party: source.party,
+        at: source.at,
+        record: parseOrThrow(recordSchema(source.region), source.record, `${source.party}:${source.record.externalId}`),
+      })),
+    );
+    const golden = await GoldenRecordBatch.load(tx, resolver, { records: sources });
+    for (const source of sources) await golden.apply(source.party, source.record, source.at);
 
-      for (const activity of customer.activities) {
-        const record = parseOrThrow(activityRecordInput, activity.record);
-        // The hub hears of a contact a few minutes after it ends.
-        const recordedAt = new Date(record.occurredAt.getTime() + ((record.durationSeconds ?? 0) + 300) * 1000);
-        if (!fresh) {
-          await recordActivity(tx, activity.party, record, recordedAt);
-          continue;
-        }
-        tx.create(ActivityEntity, {
-          id: uuidv7(),
-          party: activity.party,
-          externalId: record.externalId,
-          ...activityFacts(record, customerOf(activity.party, record.customerExternalId)),
-          recordedAt,
-        });
-      }
-
-      for (const consent of customer.consents) {
-        const record = parseOrThrow(consentInput, {
-          customerExternalId: consent.customerExternalId,
-          purpose: consent.purpose,
-          ...(consent.channel ? { channel: consent.channel } : {}),
-          granted: consent.granted,
-          recordedAt: consent.recordedAt.toISOString(),
-          proof: consent.proof,
-        });
-        if (!fresh) {
-          await recordConsent(tx, consent.party, record);
-          continue;
-        }
-        tx.create(ConsentEntity, {
-          id: uuidv7(),
-          customer: customerOf(consent.party, record.customerExternalId),
-          purpose: record.purpose,
-          channel: record.channel ?? null,
-          granted: record.granted,
-          recordedAt: record.recordedAt,
-          recordedBy: consent.party,
-          proof: record.proof,
-        });
-      }
-
-      for (const task of customer.tasks) {
-        const record = parseOrThrow(taskInput, {
-          externalId: task.externalId,
-          customerExternalId: task.customerExternalId,
-          assignee: task.assignee,
-          kind: task.kind,
-          title: task.title,
-          description: task.description,
-          dueAt: task.dueAt.toISOString(),
-          ...(task.onBehalfOf ? { onBehalfOf: task.onBehalfOf } : {}),
-        });
-        const { task: row, created } = await recordTask(tx, task.creator, record, task.createdAt);
-        if (created && task.status !== 'open') await changeTaskStatus(tx, task.assignee, row.id, task.status, task.updatedAt);
-      }
-
-      await tx.flush();
-      tx.clear();
+    const activities = customers.flatMap((customer) => customer.activities.map((activity) => ({ party: activity.party, record: parseOrThrow(activityRecordInput, activity.record) })));
+    const activityBatch = await ActivityBatch.load(tx, golden, activities.map(({ party, record }) => ({ party, externalId: record.externalId })));
+    for (const { party, record } of activities) {
+      // The hub hears of a contact a few minutes after it ends.
+      const recordedAt = new Date(record.occurredAt.getTime() + ((record.durationSeconds ?? 0) + 300) * 1000);
+      await activityBatch.record(party, record, recordedAt);
     }
+    await golden.write();
+    await activityBatch.write();
+
+    const customerOf = async (party: string, externalId: string): Promise<string> => {
+      const id = await golden.linkedCustomer(party, externalId);
+      if (!id) throw new Error(`demo world: ${party} has no record ${externalId}`);
+      return id;
+    };
+    await writeConsents(tx, customers, customerOf);
+    await writeTasks(tx, customers, customerOf, taskRights);
   });
 }
 
-const sourceKey = (party: string, externalId: string) => `${party}\u0000${externalId}`;
+type CustomerOf = (party: string, externalId: string) => Promise<string>;
+
+/** Rows per multi-row insert and ids per `in (…)`: within SQLite's and PostgreSQL's bound-parameter limits for every table here. */
+const statementRows = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += statementRows) result.push(items.slice(start, start + statementRows));
+  return result;
+}
+
+async function writeConsents(tx: Em, customers: readonly DemoCustomer[], customerOf: CustomerOf): Promise<void> {
+  const rows: ConsentRow[] = [];
+  for (const consent of customers.flatMap((customer) => customer.consents)) {
+    const record = parseOrThrow(consentInput, {
+      customerExternalId: consent.customerExternalId,
+      purpose: consent.purpose,
+      ...(consent.channel ? { channel: consent.channel } : {}),
+      granted: consent.granted,
+      recordedAt: consent.recordedAt.toISOString(),
+      proof: consent.proof,
+    });
+    rows.push({
+      id: uuidv7(),
+      customer: await customerOf(consent.party, record.customerExternalId),
+      purpose: record.purpose,
+      channel: record.channel ?? null,
+      granted: record.granted,
+      recordedAt: record.recordedAt,
+      recordedBy: consent.party,
+      proof: record.proof,
+    });
+  }
+  // A consent statement is (customer, purpose, channel, when, by whom): a reseed finds it stored.
+  const statement = (row: { customer: unknown; purpose: string; channel?: string | null; recordedAt: Date | string | number; recordedBy: string }) =>
+    `${String(row.customer)}|${row.purpose}|${row.channel ?? ''}|${new Date(row.recordedAt).getTime()}|${row.recordedBy}`;
+  const stored = new Set<string>();
+  for (const ids of chunks([...new Set(rows.map((row) => String(row.customer)))])) {
+    const found = await tx.find(ConsentEntity, { customer: { $in: ids } }, { fields: ['customer', 'purpose', 'channel', 'recordedAt', 'recordedBy'] });
+    for (const row of found) stored.add(statement(row));
+  }
+  for (const part of chunks(rows.filter((row) => !stored.has(statement(row))))) await tx.insertMany(ConsentEntity, part);
+}
+
+/** Whether an assignee may receive a creator's tasks (checked once per pair, as `recordTask` checks every task). */
+type TaskRights = Map<string, boolean>;
+
+async function writeTasks(tx: Em, customers: readonly DemoCustomer[], customerOf: CustomerOf, rights: TaskRights): Promise<void> {
+  const tasks = customers.flatMap((customer) => customer.tasks);
+  const stored = new Set<string>();
+  for (const ids of chunks(tasks.map((task) => task.externalId))) {
+    const found = await tx.find(TaskEntity, { externalId: { $in: ids } }, { fields: ['creator', 'externalId'] });
+    for (const row of found) stored.add(`${row.creator}|${row.externalId}`);
+  }
+  const rows: TaskRow[] = [];
+  for (const task of tasks) {
+    if (stored.has(`${task.creator}|${task.externalId}`)) continue;
+    const record = parseOrThrow(taskInput, {
+      externalId: task.externalId,
+      customerExternalId: task.customerExternalId,
+      assignee: task.assignee,
+      kind: task.kind,
+      title: task.title,
+      description: task.description,
+      dueAt: task.dueAt.toISOString(),
+      ...(task.onBehalfOf ? { onBehalfOf: task.onBehalfOf } : {}),
+    });
+    await checkTaskRight(tx, rights, task.creator, record.assignee, task.createdAt);
+    rows.push({
+      id: uuidv7(),
+      customer: await customerOf(task.creator, record.customerExternalId),
+      creator: task.creator,
+      externalId: record.externalId,
+      assignee: record.assignee,
+      kind: record.kind,
+      title: record.title,
+      description: record.description ?? null,
+      dueAt: record.dueAt ?? null,
+      onBehalfOf: record.onBehalfOf ?? null,
+      // Created open; a finished one was moved by its assignee at `updatedAt`.
+      status: task.status,
+      createdAt: task.createdAt,
+      updatedAt: task.status === 'open' ? task.createdAt : task.updatedAt,
+    });
+  }
+  for (const part of chunks(rows)) await tx.insertMany(TaskEntity, part);
+}
+
+async function checkTaskRight(tx: Em, rights: TaskRights, creator: string, assignee: string, at: Date): Promise<void> {
+  const pair = `${creator}>${assignee}`;
+  let allowed = rights.get(pair);
+  if (allowed === undefined) {
+    allowed = (await AccessScope.load(tx, { party: assignee }, at)).canSee(creator, 'tasks');
+    rights.set(pair, allowed);
+  }
+  if (!allowed) throw new Error(`demo world: ${assignee} holds no agreement from ${creator} that shares tasks`);
+}
