@@ -22,6 +22,8 @@ export interface SyncEngineOptions {
 
 export interface SyncEngine {
   readonly events: SyncInstrumentation;
+  /** The outbox relay (Kafka mode only; the embedded log needs none). */
+  readonly relay: OutboxRelay | undefined;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startSyncEngine(options: SyncEngineOptions): Promise<SyncE
   relay?.start();
   return {
     events,
+    relay,
     async stop() {
       await subscription.stop();
       await relay?.stop();
