@@ -8,6 +8,11 @@ import { preferOrderedIndexScan, queryRows } from '../embedded/log-sql.js';
 const OUTBOUND_PREFIX = 'tandem.out.';
 /** Key of the PostgreSQL advisory lock held by the relay that is publishing (one at a time keeps position order). */
 export const RELAY_LOCK_KEY = 0x5441_4e44_524c;
+/**
+ * Payload per send: Kafka refuses a partition's record batch over `message.max.bytes` (1 MiB by
+ * default), and a send to a topic of one partition puts everything in one record batch.
+ */
+const MAX_PUBLISH_BYTES = 768 * 1024;
 /** Reads in one round; on PostgreSQL its transaction (and the relay lock) is held that long. */
 const READS_PER_ROUND = 32;
 /** Rows of relayed topics, exactly (LIKE is case-insensitive on SQLite): the same test in the read and the mark. */
@@ -30,7 +35,7 @@ export interface OutboxRelayOptions {
   readonly orm: Orm;
   /** Where the rows go: the Kafka bus (in embedded mode no relay runs; the table is the log). */
   readonly bus: Bus;
-  /** Most rows per publish (default 1000). */
+  /** Most rows read per batch (default 4000); they are sent in pieces of at most 768 KiB of payload. */
   readonly batchSize?: number;
   /** Wait between polls when nothing is pending (default 20 ms); a round that had more to read polls again at once. */
   readonly pollIntervalMs?: number;
@@ -101,7 +106,7 @@ export class OutboxRelay {
     this.#orm = options.orm;
     this.#bus = options.bus;
     this.#dialect = dialectOf(options.orm);
-    this.#batchSize = options.batchSize ?? 1000;
+    this.#batchSize = options.batchSize ?? 4000;
     this.#pollIntervalMs = options.pollIntervalMs ?? 20;
     this.#retry = options.retry ?? {};
     this.#logger = options.logger ?? silentLogger;
@@ -197,11 +202,26 @@ export class OutboxRelay {
 
   /** Hands the batch to the bus; the returned promise is awaited later, so its rejection is marked handled now. */
   #publish(batch: PendingBatch): Promise<void> {
-    const published = this.#bus.publish(
-      batch.rows.map((row): OutgoingMessage => ({ topic: row.topic, key: row.key, value: row.payload, headers: { 'event-id': row.event_id } })),
-    );
+    const published = this.#publishInOrder(batch.rows);
     published.catch(() => undefined);
     return published;
+  }
+
+  /** In sends of at most `MAX_PUBLISH_BYTES` of payload, one after the other (each acknowledged before the next). */
+  async #publishInOrder(rows: readonly PendingRow[]): Promise<void> {
+    let send: OutgoingMessage[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      const size = Buffer.byteLength(row.payload);
+      if (send.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
+        await this.#bus.publish(send);
+        send = [];
+        bytes = 0;
+      }
+      send.push({ topic: row.topic, key: row.key, value: row.payload, headers: { 'event-id': row.event_id } });
+      bytes += size;
+    }
+    await this.#bus.publish(send);
   }
 
   async #read(em: Em, after: number, lockClause: string): Promise<PendingBatch | undefined> {
