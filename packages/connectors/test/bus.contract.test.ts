@@ -243,6 +243,38 @@ for (const adapter of adapters) {
       }
     });
 
+    it('with several partitions handed over at once, a partition\'s batches still come one after the other, in per-key order', async () => {
+      const bus = await world.bus();
+      const topic = uniqueName('contract-concurrent');
+      await topicsFor(bus, topic);
+      const messages = keyedMessages(topic, KEYS, 20);
+      await bus.publish(messages);
+
+      const received = new Received();
+      const busy = new Set<number>();
+      const overlapping: number[] = [];
+      const subscription = await bus.subscribe({
+        groupId: uniqueName('contract-concurrent-group'),
+        topics: [topic],
+        concurrentPartitions: 4,
+        handleBatch: async (batch) => {
+          if (busy.has(batch.partition)) overlapping.push(batch.partition);
+          busy.add(batch.partition);
+          // Yield, so batches of other partitions can be handed over meanwhile.
+          await new Promise((resolve) => setImmediate(resolve));
+          received.record(batch);
+          busy.delete(batch.partition);
+        },
+      });
+      subscriptions.push(subscription);
+      await received.untilCount(messages.length);
+      await subscription.stop();
+
+      expect(overlapping).toEqual([]);
+      expectPerKeyOrder(received.messages, KEYS, [...Array(20).keys()]);
+      expectOffsetsIncreasePerPartition(received.messages);
+    });
+
     it('commits only after handleBatch resolves: a rejected batch comes again, nothing lost, nothing skipped', async () => {
       const bus = await world.bus();
       const topic = uniqueName('contract-retry');

@@ -198,4 +198,39 @@ describe.each(testDialects())('ingest batches on %s', (dialect) => {
     const { received: _alone, ...expected } = await observed(oneByOne);
     expect(state).toEqual(expected);
   });
+
+  /** The events cut into consecutive batches, one partition each, handed over at once (as Kafka does with several partitions). */
+  async function deliverTogether(target: World, parts: readonly (readonly object[])[]) {
+    const batches = parts.map((part, partition) => ({ ...batchOf(topics.inbound('dealer-berlin'), part), partition }));
+    const reported = Promise.all(batches.map((batch) => events.waitFor('batch.committed', (event) => event.lastOffset === batch.messages.at(-1)?.offset)));
+    await Promise.all(batches.map((batch) => target.handle(batch)));
+    return reported;
+  }
+
+  it('applies batches of several partitions that arrive together exactly as one after the other', async () => {
+    const target = await world();
+    const traffic = dealerEvents();
+    const reported = await deliverTogether(target, [traffic.slice(0, 5), traffic.slice(5, 10), traffic.slice(10)]);
+    expect(reported.map((event) => [event.partition, event.applied, event.split])).toEqual([
+      [0, 5, false],
+      [1, 5, false],
+      [2, 6, false],
+    ]);
+    expect(await observed(target)).toEqual(await observed(oneByOne));
+  });
+
+  it('a refused event among batches that arrive together splits only its own batch', async () => {
+    const target = await world();
+    const traffic = dealerEvents();
+    const orphan = activity('dealer-berlin', 'B-A9', 'NOBODY', 5);
+    const reported = await deliverTogether(target, [traffic.slice(0, 5), traffic.slice(5, 10), [orphan, ...traffic.slice(10)]]);
+    expect(reported.map((event) => [event.partition, event.applied, event.deadLettered, event.split])).toEqual([
+      [0, 5, 0, false],
+      [1, 5, 0, false],
+      [2, 6, 1, true],
+    ]);
+    const { received: _received, ...state } = await observed(target);
+    const { received: _alone, ...expected } = await observed(oneByOne);
+    expect(state).toEqual(expected);
+  });
 });

@@ -39,6 +39,12 @@ export interface SubscribeOptions {
    * (at-least-once; handlers are idempotent through the inbox). A rejection is retried with backoff.
    */
   readonly handleBatch: (batch: MessageBatch) => Promise<void>;
+  /**
+   * Most batches of different partitions handed to `handleBatch` at once (default 1); a partition's
+   * batches still come one after the other. A handler that applies concurrent batches together
+   * takes more per transaction. The embedded log (one partition per topic) hands over one at a time.
+   */
+  readonly concurrentPartitions?: number;
   /** Start at the beginning of topics the group has no committed position for (default true). */
   readonly fromBeginning?: boolean;
 }

@@ -1,5 +1,5 @@
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
-import { dialectOf, type Dialect, type Em, type Orm } from '@tandem/core';
+import { BulkSql, dialectOf, type Dialect, type Em, type Orm } from '@tandem/core';
 import type {
   ConsumedMessage,
   OutgoingMessage,
@@ -35,15 +35,11 @@ const PARTITION = 0;
 const DEFAULT_BATCH_SIZE = 500;
 const DEFAULT_POLL_INTERVAL_MS = 25;
 const DEFAULT_TOPIC_REFRESH_MS = 500;
-const INSERT_PARAMS_PER_ROW = 5;
-/** SQLite's default SQLITE_MAX_VARIABLE_NUMBER (since 3.32; PostgreSQL allows 65535). */
-const MAX_BOUND_PARAMS = 32_766;
-/** Rows per multi-row insert statement. */
-const INSERT_CHUNK_ROWS = Math.min(500, Math.floor(MAX_BOUND_PARAMS / INSERT_PARAMS_PER_ROW));
 /** Key of the PostgreSQL advisory lock taken by every transaction that appends to the log. */
 export const LOG_APPEND_LOCK_KEY = 0x5441_4e44_4c47;
 
-const OUTBOX_COLUMNS = '"topic", "key", "event_id", "payload", "created_at", "published_at"';
+/** `published_at` stays null: in embedded mode the table is the log, and the relay sets it in Kafka mode. */
+const OUTBOX_COLUMNS = ['topic', 'key', 'event_id', 'payload', 'created_at'] as const;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
@@ -71,12 +67,11 @@ async function appendRows(em: Em, dialect: Dialect, messages: readonly OutgoingM
     await queryRows(em, `select pg_advisory_xact_lock(${LOG_APPEND_LOCK_KEY})`);
   }
   const createdAt = timestamp(dialect, new Date());
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
-    const params: unknown[] = [];
-    for (const row of chunk) params.push(row.topic, row.key, row.eventId, row.payload, createdAt);
-    await queryRows(em, `insert into "outbox" (${OUTBOX_COLUMNS}) values ${chunk.map(() => '(?, ?, ?, ?, ?, null)').join(', ')}`, params);
-  }
+  await new BulkSql(em).insertValues(
+    'outbox',
+    OUTBOX_COLUMNS,
+    rows.map((row) => [row.topic, row.key, row.eventId, row.payload, createdAt]),
+  );
 }
 
 interface LogRow {

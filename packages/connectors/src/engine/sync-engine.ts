@@ -8,6 +8,8 @@ import { OutboxRelay } from '../relay/outbox-relay.js';
 
 /** The consumer group of every ingest worker: members share the inbound topics' partitions. */
 export const ingestGroup = 'tandem-ingest';
+/** Kafka: inbound partitions whose batches the ingest may take at once (see createIngestHandler). */
+const INGEST_CONCURRENT_PARTITIONS = 16;
 const inboundTopics = /^tandem\.in\.[a-z0-9][a-z0-9-]*\.v1$/;
 
 export interface SyncEngineOptions {
@@ -22,6 +24,8 @@ export interface SyncEngineOptions {
 
 export interface SyncEngine {
   readonly events: SyncInstrumentation;
+  /** The outbox relay (Kafka mode only; the embedded log needs none). */
+  readonly relay: OutboxRelay | undefined;
   stop(): Promise<void>;
 }
 
@@ -43,12 +47,15 @@ export async function startSyncEngine(options: SyncEngineOptions): Promise<SyncE
   const subscription: Subscription = await options.bus.subscribe({
     groupId: ingestGroup,
     topics: inboundTopics,
+    // The ingest handler applies batches that arrive together in one transaction.
+    concurrentPartitions: INGEST_CONCURRENT_PARTITIONS,
     handleBatch: createIngestHandler({ orm: options.orm, resolver: options.resolver, consumer: ingestGroup, events }),
   });
   const relay = options.bus.kind === 'kafka' ? new OutboxRelay({ orm: options.orm, bus: options.bus, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
   relay?.start();
   return {
     events,
+    relay,
     async stop() {
       await subscription.stop();
       await relay?.stop();

@@ -67,43 +67,127 @@ interface Outcome {
  * the batch moves on. When the batch transaction fails, its messages are applied one transaction
  * each, so the good ones commit and only the bad one is dead-lettered. Retriable and unknown errors
  * reject the batch: the bus delivers it again and the inbox makes the replay idempotent.
+ *
+ * Batches of one topic's partitions that arrive while a transaction runs (a bus handing over
+ * several partitions at once) are applied together in the next transaction, one after the other
+ * as if alone — a commit and the sender's and agreements' reads shared instead of paid per
+ * partition. If that transaction fails, each batch is applied on its own as above.
  */
 export function createIngestHandler(deps: IngestDeps): (batch: MessageBatch) => Promise<void> {
   const clock = deps.clock ?? (() => new Date());
+  const waiting: Waiting[] = [];
+  let applying = false;
 
-  return async function handleInboundBatch(batch: MessageBatch): Promise<void> {
-    const last = batch.messages.at(-1);
-    if (!last) return;
-    const at = clock();
-    const partyId = partyOfInboundTopic(batch.topic);
-    const sender = partyId ? await loadSender(deps.orm, partyId) : undefined;
-    const prepared = batch.messages.map((message) => prepare(message, batch.topic, partyId, sender));
-    // One fan-out per batch: agreements and recipients' scopes are loaded once and shared by the split path.
-    const fanOut = new OutboundFanOut(at);
-    const context: ApplyContext = { deps, at, party: partyId ?? null, batch, fanOut };
-
-    let outcome: Outcome;
-    let split = false;
+  const applyWaiting = async (): Promise<void> => {
+    applying = true;
     try {
-      outcome = await runConsumerTransaction(deps.orm, (em) => applyAll(em, context, prepared), { attempts: 1 });
-      report(deps, outcome);
-    } catch (error) {
-      split = true;
-      deps.events?.emit('batch.split', { topic: batch.topic, partition: batch.partition, count: batch.messages.length, error });
-      outcome = await applyOneByOne(context, prepared);
+      while (waiting.length > 0) {
+        const topic = waiting[0]!.batch.topic;
+        const group: Waiting[] = [];
+        for (let index = 0; index < waiting.length; ) {
+          if (waiting[index]!.batch.topic === topic) group.push(...waiting.splice(index, 1));
+          else index += 1;
+        }
+        await applyGroup(deps, clock(), group);
+      }
+    } finally {
+      applying = false;
     }
-    deps.events?.emit('batch.committed', {
-      topic: batch.topic,
-      partition: batch.partition,
-      count: batch.messages.length,
-      lastOffset: last.offset,
-      applied: outcome.applied,
-      duplicates: outcome.duplicates.length,
-      deadLettered: outcome.deadLettered.length,
-      published: outcome.published,
-      split,
+  };
+
+  return function handleInboundBatch(batch: MessageBatch): Promise<void> {
+    if (batch.messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      waiting.push({ batch, resolve, reject });
+      if (!applying) void applyWaiting();
     });
   };
+}
+
+/** A batch handed to the handler, until its transaction committed (or it failed). */
+interface Waiting {
+  readonly batch: MessageBatch;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Applies batches of one topic; settles each one's promise and never throws. */
+async function applyGroup(deps: IngestDeps, at: Date, group: readonly Waiting[]): Promise<void> {
+  const topic = group[0]!.batch.topic;
+  const partyId = partyOfInboundTopic(topic);
+  let sender: Sender | undefined;
+  try {
+    sender = partyId ? await loadSender(deps.orm, partyId) : undefined;
+  } catch (error) {
+    for (const waiting of group) waiting.reject(error);
+    return;
+  }
+  // One fan-out for the group: agreements and recipients' scopes are loaded once and shared by every path below.
+  const fanOut = new OutboundFanOut(at);
+  const batches = group.map((waiting) => ({
+    waiting,
+    context: { deps, at, party: partyId ?? null, batch: waiting.batch, fanOut } satisfies ApplyContext,
+    prepared: waiting.batch.messages.map((message) => prepare(message, topic, partyId, sender)),
+  }));
+  if (batches.length > 1) {
+    try {
+      const outcomes = await runConsumerTransaction(
+        deps.orm,
+        async (em) => {
+          const done: Outcome[] = [];
+          for (const { context, prepared } of batches) done.push(await applyAll(em, context, prepared));
+          return done;
+        },
+        { attempts: 1 },
+      );
+      batches.forEach(({ waiting, context }, index) => {
+        report(deps, outcomes[index]!);
+        committed(context, outcomes[index]!, false);
+        waiting.resolve();
+      });
+      return;
+    } catch {
+      // Each batch alone, below: a bad message then costs only its own batch the split.
+    }
+  }
+  for (const { waiting, context, prepared } of batches) {
+    try {
+      await applyBatch(context, prepared);
+      waiting.resolve();
+    } catch (error) {
+      waiting.reject(error);
+    }
+  }
+}
+
+/** One batch in one transaction; when it fails, one transaction per message. */
+async function applyBatch(context: ApplyContext, prepared: readonly Prepared[]): Promise<void> {
+  const { deps, batch } = context;
+  let outcome: Outcome;
+  let split = false;
+  try {
+    outcome = await runConsumerTransaction(deps.orm, (em) => applyAll(em, context, prepared), { attempts: 1 });
+    report(deps, outcome);
+  } catch (error) {
+    split = true;
+    deps.events?.emit('batch.split', { topic: batch.topic, partition: batch.partition, count: batch.messages.length, error });
+    outcome = await applyOneByOne(context, prepared);
+  }
+  committed(context, outcome, split);
+}
+
+function committed({ deps, batch }: ApplyContext, outcome: Outcome, split: boolean): void {
+  deps.events?.emit('batch.committed', {
+    topic: batch.topic,
+    partition: batch.partition,
+    count: batch.messages.length,
+    lastOffset: batch.messages.at(-1)!.offset,
+    applied: outcome.applied,
+    duplicates: outcome.duplicates.length,
+    deadLettered: outcome.deadLettered.length,
+    published: outcome.published,
+    split,
+  });
 }
 
 interface ApplyContext {

@@ -279,6 +279,7 @@ class KafkaSubscription implements Subscription {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.#options.concurrentPartitions ?? 1,
         eachBatch: (payload) => this.#eachBatch(payload),
       });
       await joined;

@@ -8,6 +8,16 @@ import { preferOrderedIndexScan, queryRows } from '../embedded/log-sql.js';
 const OUTBOUND_PREFIX = 'tandem.out.';
 /** Key of the PostgreSQL advisory lock held by the relay that is publishing (one at a time keeps position order). */
 export const RELAY_LOCK_KEY = 0x5441_4e44_524c;
+/**
+ * Payload per send: Kafka refuses a partition's record batch over `message.max.bytes` (1 MiB by
+ * default), and a send to a topic of one partition puts everything in one record batch.
+ */
+const MAX_PUBLISH_BYTES = 768 * 1024;
+/** Reads in one round; on PostgreSQL its transaction (and the relay lock) is held that long. */
+const READS_PER_ROUND = 32;
+/** Rows of relayed topics, exactly (LIKE is case-insensitive on SQLite): the same test in the read and the mark. */
+const RELAYED_TOPIC_SQL = `(substr("topic", 1, ${OUTBOUND_PREFIX.length}) = ? or "topic" = ?)`;
+const RELAYED_TOPIC_PARAMS = [OUTBOUND_PREFIX, topicNames.deadLetters] as const;
 
 /** Topics the relay publishes: outbound projections and dead letters. Inbound topics in `outbox` are the embedded log's. */
 export function isRelayedTopic(topic: string): boolean {
@@ -25,19 +35,19 @@ export interface OutboxRelayOptions {
   readonly orm: Orm;
   /** Where the rows go: the Kafka bus (in embedded mode no relay runs; the table is the log). */
   readonly bus: Bus;
-  /** Rows per publish (default 500). */
+  /** Most rows read per batch (default 4000); they are sent in pieces of at most 768 KiB of payload. */
   readonly batchSize?: number;
-  /** Wait between polls when nothing is pending (default 50 ms); a full batch polls again at once. */
+  /** Wait between polls when nothing is pending (default 20 ms); a round that had more to read polls again at once. */
   readonly pollIntervalMs?: number;
   /** Backoff after a failure (default 100 ms doubling, capped at 5000 ms, jittered). */
   readonly retry?: BackoffOptions;
   readonly logger?: BusLogger;
 }
 
-interface RelayedBatch {
-  readonly count: number;
-  readonly firstPosition: string;
-  /** Last row looked at (relayed or not): the next poll starts after it. */
+/** Pending rows read in one go, in position order. */
+interface PendingBatch {
+  readonly rows: readonly PendingRow[];
+  readonly firstPosition: number;
   readonly lastPosition: number;
 }
 
@@ -49,12 +59,28 @@ interface PendingRow {
   readonly payload: string;
 }
 
+/** A batch the broker acknowledged and whose rows are marked (durable once the round's transaction, if any, commits). */
+interface SettledBatch {
+  readonly count: number;
+  readonly firstPosition: number;
+  readonly lastPosition: number;
+}
+
 /**
  * Publishes outbox rows of relayed topics to the bus in position order, then sets `published_at`
  * (at-least-once: a crash between publish and mark publishes the rows again; consumers dedupe by
- * the `event-id` header). On PostgreSQL, a transaction-level advisory lock lets one of several
- * relay processes publish at a time, so no row is published by two relays concurrently and
- * position order (hence per-key order) holds across relays. Rows must be written with
+ * the `event-id` header).
+ *
+ * Pipelined: while one batch is being published, the next is read from the database, and the
+ * acknowledged batch is marked while the next one is in flight. Publishes themselves never
+ * overlap: a batch is handed to the bus only after the previous one was acknowledged, because a
+ * failed batch retried after a later one had gone through would reorder a key's events (kafkajs'
+ * idempotent producer sends one request per broker at a time and does not re-sequence across
+ * `send` calls). Positions are marked only after the broker acknowledged them.
+ *
+ * On PostgreSQL a round runs in one transaction holding a transaction-level advisory lock, so one
+ * of several relay processes publishes at a time: no row is published by two relays concurrently
+ * and position order (hence per-key order) holds across relays. Rows must be written with
  * `appendToLog`, whose append lock makes positions commit in order.
  */
 export class OutboxRelay {
@@ -68,8 +94,9 @@ export class OutboxRelay {
   readonly #retry: BackoffOptions;
   readonly #logger: BusLogger;
   /**
-   * Everything relayed up to here is published. Appenders commit in position order (log append
-   * lock), so a lower position can no longer appear; rows of other topics below it are not rescanned.
+   * Everything relayed up to here is published and marked durably. Appenders commit in position
+   * order (log append lock), so a lower position can no longer appear; rows of other topics below
+   * it are not rescanned.
    */
   #cursor = 0;
   #abort: AbortController | undefined;
@@ -79,8 +106,8 @@ export class OutboxRelay {
     this.#orm = options.orm;
     this.#bus = options.bus;
     this.#dialect = dialectOf(options.orm);
-    this.#batchSize = options.batchSize ?? 500;
-    this.#pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.#batchSize = options.batchSize ?? 4000;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 20;
     this.#retry = options.retry ?? {};
     this.#logger = options.logger ?? silentLogger;
   }
@@ -93,7 +120,7 @@ export class OutboxRelay {
     this.#loop = this.#run(abort.signal);
   }
 
-  /** Stops after the batch in flight has been published and marked. */
+  /** Stops after the round in flight has been published and marked. */
   async stop(): Promise<void> {
     this.#abort?.abort();
     await this.#loop;
@@ -102,56 +129,129 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes and marks at most one batch; returns how many rows it published (0 when nothing is
-   * pending or, on PostgreSQL, when another relay is publishing). Rejects when publishing fails.
+   * One round: publishes and marks pending rows batch after batch until none is left (or after
+   * `READS_PER_ROUND` reads); returns how many rows it published (0 when nothing is pending or,
+   * on PostgreSQL, when another relay is publishing). Rejects when publishing or marking fails.
    */
   async relayOnce(): Promise<number> {
+    return (await this.#relayRound()).count;
+  }
+
+  async #relayRound(signal?: AbortSignal): Promise<{ count: number; more: boolean }> {
     const em = this.#orm.em.fork() as Em;
-    let batch: RelayedBatch | undefined;
     if (this.#dialect === 'postgresql') {
-      batch = await em.transactional(async (tx) => {
+      const settled: SettledBatch[] = [];
+      const round = await em.transactional(async (tx) => {
         const [lock] = await queryRows<{ locked: boolean }>(tx, `select pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) as "locked"`);
         if (!lock?.locked) return undefined;
         await preferOrderedIndexScan(tx);
         // Not "skip locked": skipping a row that something else holds (an erasure rewriting its payload)
         // would publish later rows first. Waiting keeps position order; the advisory lock already keeps relays apart.
-        return this.#relay(tx, ' for update');
+        return this.#round(tx, ' for update', (batch) => settled.push(batch), signal);
       });
-    } else {
-      // SQLite: one process, and no transaction held open across the network call (it would block the only connection).
-      batch = await this.#relay(em, '');
+      if (!round) return { count: 0, more: false };
+      // Only after commit: the marks are durable, so the cursor may pass these rows.
+      for (const batch of settled) this.#settled(batch);
+      return round;
     }
-    if (!batch) return 0;
-    // Only after commit: the marks are durable, so the cursor may pass these rows.
-    this.#cursor = batch.lastPosition;
-    if (batch.count > 0) {
-      this.events.emit('relay.published', { count: batch.count, firstPosition: batch.firstPosition, lastPosition: String(batch.lastPosition) });
-    }
-    return batch.count;
+    // SQLite: one process, and no transaction held open across the network call (it would block the only
+    // connection); each mark commits on its own, so the cursor passes a batch as soon as it is marked.
+    return this.#round(em, '', (batch) => this.#settled(batch), signal);
   }
 
-  async #relay(em: Em, lockClause: string): Promise<RelayedBatch | undefined> {
+  /**
+   * Reads batch after batch from the cursor: the read of the next batch and the mark of the last
+   * acknowledged one overlap the publish in flight. `settled` is called in position order, for each
+   * batch once it is acknowledged and marked.
+   */
+  async #round(em: Em, lockClause: string, settled: (batch: SettledBatch) => void, signal?: AbortSignal): Promise<{ count: number; more: boolean }> {
+    let readFrom = this.#cursor;
+    let count = 0;
+    let inFlight: { readonly batch: PendingBatch; readonly published: Promise<void> } | undefined;
+    const mark = async (batch: PendingBatch): Promise<void> => {
+      await this.#mark(em, batch);
+      count += batch.rows.length;
+      settled({ count: batch.rows.length, firstPosition: batch.firstPosition, lastPosition: batch.lastPosition });
+    };
+    try {
+      for (let reads = 0; reads < READS_PER_ROUND && !signal?.aborted; reads += 1) {
+        const batch = await this.#read(em, readFrom, lockClause);
+        const acknowledged = inFlight;
+        inFlight = undefined;
+        if (acknowledged) await acknowledged.published;
+        if (batch) {
+          readFrom = batch.lastPosition;
+          inFlight = { batch, published: this.#publish(batch) };
+        }
+        if (acknowledged) await mark(acknowledged.batch);
+        // Nothing new: done, unless a batch was in flight meanwhile (rows may have been appended since the read).
+        if (!batch && !acknowledged) return { count, more: false };
+      }
+      const last = inFlight;
+      inFlight = undefined;
+      if (last) {
+        await last.published;
+        await mark(last.batch);
+      }
+      return { count, more: !signal?.aborted };
+    } finally {
+      // A read or mark failed with a publish in flight: let it finish (its rows stay unmarked and are published again).
+      await inFlight?.published.catch(() => undefined);
+    }
+  }
+
+  /** Hands the batch to the bus; the returned promise is awaited later, so its rejection is marked handled now. */
+  #publish(batch: PendingBatch): Promise<void> {
+    const published = this.#publishInOrder(batch.rows);
+    published.catch(() => undefined);
+    return published;
+  }
+
+  /** In sends of at most `MAX_PUBLISH_BYTES` of payload, one after the other (each acknowledged before the next). */
+  async #publishInOrder(rows: readonly PendingRow[]): Promise<void> {
+    let send: OutgoingMessage[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      const size = Buffer.byteLength(row.payload);
+      if (send.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
+        await this.#bus.publish(send);
+        send = [];
+        bytes = 0;
+      }
+      send.push({ topic: row.topic, key: row.key, value: row.payload, headers: { 'event-id': row.event_id } });
+      bytes += size;
+    }
+    await this.#bus.publish(send);
+  }
+
+  async #read(em: Em, after: number, lockClause: string): Promise<PendingBatch | undefined> {
     const rows = await queryRows<PendingRow>(
       em,
       `select "position", "topic", "key", "event_id", "payload" from "outbox"
-       where "published_at" is null and "position" > ? and ("topic" like ? or "topic" = ?)
+       where "published_at" is null and "position" > ? and ${RELAYED_TOPIC_SQL}
        order by "position" limit ?${lockClause}`,
-      [this.#cursor, `${OUTBOUND_PREFIX}%`, topicNames.deadLetters, this.#batchSize],
+      [after, ...RELAYED_TOPIC_PARAMS, this.#batchSize],
     );
     if (rows.length === 0) return undefined;
-    // LIKE is case-insensitive on SQLite; the prefix test here is exact.
-    const relayed = rows.filter((row) => isRelayedTopic(row.topic));
-    const lastPosition = Number(rows[rows.length - 1]!.position);
-    if (relayed.length === 0) return { count: 0, firstPosition: '', lastPosition };
-    await this.#bus.publish(
-      relayed.map((row): OutgoingMessage => ({ topic: row.topic, key: row.key, value: row.payload, headers: { 'event-id': row.event_id } })),
+    return { rows, firstPosition: Number(rows[0]!.position), lastPosition: Number(rows[rows.length - 1]!.position) };
+  }
+
+  /**
+   * Marks the batch's rows: every unpublished relayed row in its position range is one of them
+   * (positions commit in order, and the read took all of them from its start up to its limit).
+   */
+  async #mark(em: Em, batch: PendingBatch): Promise<void> {
+    await queryRows(
+      em,
+      `update "outbox" set "published_at" = ?
+       where "position" >= ? and "position" <= ? and "published_at" is null and ${RELAYED_TOPIC_SQL}`,
+      [this.#dialect === 'sqlite' ? Date.now() : new Date().toISOString(), batch.firstPosition, batch.lastPosition, ...RELAYED_TOPIC_PARAMS],
     );
-    const positions = relayed.map((row) => Number(row.position));
-    await queryRows(em, `update "outbox" set "published_at" = ? where "position" in (${positions.map(() => '?').join(', ')})`, [
-      this.#dialect === 'sqlite' ? Date.now() : new Date().toISOString(),
-      ...positions,
-    ]);
-    return { count: relayed.length, firstPosition: String(relayed[0]!.position), lastPosition };
+  }
+
+  #settled(batch: SettledBatch): void {
+    this.#cursor = batch.lastPosition;
+    this.events.emit('relay.published', { count: batch.count, firstPosition: String(batch.firstPosition), lastPosition: String(batch.lastPosition) });
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -159,9 +259,9 @@ export class OutboxRelay {
     while (!signal.aborted) {
       let waitMs = this.#pollIntervalMs;
       try {
-        const count = await this.relayOnce();
+        const round = await this.#relayRound(signal);
         failures = 0;
-        if (count >= this.#batchSize) waitMs = 0; // more may be pending
+        if (round.more) waitMs = 0;
       } catch (error) {
         failures += 1;
         waitMs = backoffDelay(failures, this.#retry);

@@ -173,6 +173,8 @@ export class BulkSql {
     const rows: T[] = [];
     for (let start = 0; start < unique.length; start += MAX_IN_LIST) {
       const chunk = unique.slice(start, start + MAX_IN_LIST);
+      // SQLite: lists padded to a power of two (repeating the last value changes nothing) reuse a few prepared statements.
+      if (this.dialect === 'sqlite') while (chunk.length & (chunk.length - 1)) chunk.push(chunk[chunk.length - 1]);
       rows.push(...(await this.query<T>(sql(placeholders(chunk.length)), [...before, ...chunk])));
     }
     return rows;
@@ -185,8 +187,18 @@ export class BulkSql {
 
   /** `insert` of rows already encoded by `encodeRow`. */
   async insertEncoded<Row>(spec: TableSpec<Row>, rows: readonly (readonly unknown[])[]): Promise<void> {
+    await this.insertValues(spec.table, spec.columns.map((column) => column.column), rows);
+  }
+
+  /** Multi-row `insert` of rows given as their `columns`' values (already encoded), chunked under the parameter limit. */
+  async insertValues(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
     if (rows.length === 0) return;
-    for (const chunk of chunks(rows, rowsPerStatement(spec.columns.length))) await this.query(insertSql(spec, chunk.length), chunk.flat());
+    for (const chunk of this.#chunks(rows, rowsPerStatement(columns.length))) {
+      const params = new Array<unknown>(chunk.length * columns.length);
+      let index = 0;
+      for (const row of chunk) for (const value of row) params[index++] = value;
+      await this.query(insertSql(table, columns, chunk.length), params);
+    }
   }
 
   /**
@@ -212,11 +224,16 @@ export class BulkSql {
       .slice(0, keyIndexes.length)
       .map((column, index) => `${quote(spec.table)}.${quote(column.column)} = ${ref(index)}`)
       .join(' and ');
-    for (const chunk of chunks(rows, rowsPerStatement(all.length))) {
+    for (const chunk of this.#chunks(rows, rowsPerStatement(all.length))) {
       const params: unknown[] = [];
       for (const row of chunk) for (const index of indexes) params.push(row[index]);
       await this.query(`update ${quote(spec.table)} set ${assignments} from (values ${chunk.map(() => perRow).join(', ')}) as ${alias} where ${match}`, params);
     }
+  }
+
+  /** SQLite keeps prepared statements per connection, so its chunks come in few sizes; PostgreSQL prepares none and takes fewer round trips. */
+  #chunks<T>(items: readonly T[], size: number): T[][] {
+    return this.dialect === 'sqlite' ? preparedChunks(items, size) : chunks(items, size);
   }
 
   /** A row's values in the order of the spec's columns, as statement parameters. */
@@ -270,20 +287,17 @@ function readDate(value: unknown): Date {
   return new Date(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
 }
 
-const insertStatements = new WeakMap<TableSpec<unknown>, Map<number, string>>();
+const insertStatements = new Map<string, string>();
+const INSERT_STATEMENTS_KEPT = 2_000;
 
-/** `insert into … values (?, …), …` for `count` rows, built once per table and row count. */
-function insertSql<Row>(spec: TableSpec<Row>, count: number): string {
-  let byCount = insertStatements.get(spec as TableSpec<unknown>);
-  if (!byCount) {
-    byCount = new Map();
-    insertStatements.set(spec as TableSpec<unknown>, byCount);
-  }
-  let sql = byCount.get(count);
+/** `insert into … values (?, …), …` for `count` rows, built once per table, columns and row count. */
+function insertSql(table: string, columns: readonly string[], count: number): string {
+  const key = `${table}\u0000${columns.join('\u0000')}\u0000${count}`;
+  let sql = insertStatements.get(key);
   if (!sql) {
-    const perRow = `(${placeholders(spec.columns.length)})`;
-    sql = `insert into ${quote(spec.table)} (${spec.columns.map((column) => quote(column.column)).join(', ')}) values ${Array.from({ length: count }, () => perRow).join(', ')}`;
-    if (byCount.size < 1_000) byCount.set(count, sql);
+    const perRow = `(${placeholders(columns.length)})`;
+    sql = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${Array.from({ length: count }, () => perRow).join(', ')}`;
+    if (insertStatements.size < INSERT_STATEMENTS_KEPT) insertStatements.set(key, sql);
   }
   return sql;
 }
@@ -300,8 +314,27 @@ function rowsPerStatement(columns: number): number {
   return Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMS_PER_STATEMENT / columns)));
 }
 
+/** Chunks of `size` items, then the rest as one chunk. */
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+/**
+ * Chunks of `size` items, then the rest in chunks of decreasing powers of two (137 → 128, 8, 1):
+ * a few row counts recur, so their prepared statements are reused, where every other rest would
+ * be a statement of its own to prepare (for a 500-row insert that takes longer than running it).
+ */
+function preparedChunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  let start = 0;
+  for (; items.length - start >= size; start += size) result.push(items.slice(start, start + size));
+  for (let power = 2 ** Math.floor(Math.log2(size)); start < items.length; power /= 2) {
+    if (items.length - start >= power) {
+      result.push(items.slice(start, start + power));
+      start += power;
+    }
+  }
   return result;
 }
