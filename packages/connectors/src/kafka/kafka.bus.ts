@@ -37,7 +37,7 @@ export interface KafkaConsumerTuning {
   /** kafkajs default 3000 ms; also the pace of heartbeats sent while a long batch is handled. */
   readonly heartbeatInterval?: number;
   readonly rebalanceTimeout?: number;
-  /** How long `subscribe` waits for the first group join before failing (default 60000 ms). */
+  /** How long `subscribe` tries to join the group (a refused join is retried with backoff) before failing (default 60000 ms). */
   readonly joinTimeoutMs?: number;
 }
 
@@ -63,6 +63,8 @@ export interface KafkaBusOptions {
 }
 
 const DEFAULT_JOIN_TIMEOUT_MS = 60_000;
+const JOIN_RETRY_BASE_DELAY_MS = 250;
+const JOIN_RETRY_MAX_DELAY_MS = 4_000;
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 3000;
 
 /**
@@ -122,11 +124,32 @@ export class KafkaBus implements InstrumentedBus {
 
   /**
    * Joins `groupId` and resolves once this member has joined and received its assignment (which
-   * is empty when the group has more members than partitions). A RegExp is matched against the
+   * is empty when the group has more members than partitions); a join the coordinator refuses is
+   * retried with a fresh member until `joinTimeoutMs`. A RegExp is matched against the
    * topics that exist when subscribing (kafkajs does not pick up topics created later).
    */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.#assertOpen();
+    const joinTimeoutMs = this.#options.consumer?.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
+    const deadline = Date.now() + joinTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const subscription = this.#newSubscription(options);
+      try {
+        await subscription.start(Math.max(1, deadline - Date.now()));
+        return subscription;
+      } catch (error) {
+        await subscription.stop().catch(() => undefined);
+        // A join can fail while the group rebalances (a coordinator answering a SyncGroup of the
+        // previous generation, a broker restarting): try again with a fresh member until the deadline.
+        const delay = Math.min(JOIN_RETRY_MAX_DELAY_MS, JOIN_RETRY_BASE_DELAY_MS * 2 ** attempt);
+        if (this.#closed || Date.now() + delay >= deadline) throw error;
+        this.events.emit('consumer.failed', { groupId: options.groupId, error, restart: true });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  #newSubscription(options: SubscribeOptions): KafkaSubscription {
     const tuning = this.#options.consumer ?? {};
     const retry = { ...defaultKafkaRetry, ...this.#options.retry };
     const consumer = this.#kafka.consumer({
@@ -143,12 +166,6 @@ export class KafkaBus implements InstrumentedBus {
       this.#subscriptions.delete(subscription),
     );
     this.#subscriptions.add(subscription);
-    try {
-      await subscription.start(tuning.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS);
-    } catch (error) {
-      await subscription.stop().catch(() => undefined);
-      throw error;
-    }
     return subscription;
   }
 
@@ -256,15 +273,18 @@ class KafkaSubscription implements Subscription {
     const consumer = this.#consumer;
     const { groupId } = this.#options;
     let timer: NodeJS.Timeout | undefined;
+    let joinedOnce = false;
     const joined = new Promise<void>((resolve, reject) => {
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        joinedOnce = true;
         const assignment: Record<string, number[]> = {};
         for (const [topic, partitions] of Object.entries(payload.memberAssignment)) assignment[topic] = [...partitions];
         this.#events.emit('group.join', { groupId, assignment });
         resolve();
       });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
-        this.#events.emit('consumer.failed', { groupId, error: payload.error, restart: payload.restart });
+        // Before the first join a crash fails `start` (and `subscribe` reports it when it tries again).
+        if (joinedOnce) this.#events.emit('consumer.failed', { groupId, error: payload.error, restart: payload.restart });
         if (!payload.restart) reject(payload.error);
       });
       timer = setTimeout(() => reject(new Error(`consumer group ${groupId} was not joined within ${joinTimeoutMs} ms`)), joinTimeoutMs);
