@@ -280,7 +280,11 @@ export class GoldenRecordBatch {
     if (missing.length === 0) return;
     for (const id of missing) this.#fetched.customers.add(id);
     const spec = this.#customers.spec;
-    for (const row of await this.#sql.selectIn<Record<string, unknown>>(missing, (list) => `select * from ${quote(spec.table)} where "id" in (${list})`)) {
+    // PostgreSQL: workers on other topics may merge into the same customer at once. The row lock
+    // makes a second one wait for the first's commit and read its result, so neither overwrites the
+    // other's fields or provenance (a deadlock between two batches aborts one, which is retried).
+    const lock = this.#sql.dialect === 'postgresql' ? ' order by "id" for update' : '';
+    for (const row of await this.#sql.selectIn<Record<string, unknown>>(missing, (list) => `select * from ${quote(spec.table)} where "id" in (${list})${lock}`)) {
       this.#customers.loaded(this.#sql.decode(spec, row));
     }
   }
