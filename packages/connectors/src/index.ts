@@ -17,3 +17,4 @@ export * from './cti/cti-call.connector.js';
 export * from './import/bulk-import.js';
 export { importKinds, type ImportKind, type ImportMapping } from './import/import-mapping.js';
 export * from './backfill/backfill.js';
+export { LogRetention, pruneLog, type LogPruneOptions, type LogRetentionOptions } from './embedded/log-retention.js';

@@ -82,4 +82,11 @@ describe('tandem CLI', () => {
     expect(webhook.code, webhook.stderr).toBe(0);
     expect(JSON.parse(webhook.stdout)).toMatchObject({ party: 'dealer-munich', inboundSecret: expect.stringMatching(/^whsec_/) });
   }, 60_000);
+
+  it('prunes the log on demand, keeping what no consumer group has read (nothing has consumed the backfill)', () => {
+    const pruned = tandem(['log', 'prune', '--days', '0']);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(JSON.parse(pruned.stdout)).toMatchObject({ deleted: 0, before: expect.any(String) });
+    expect(tandem(['log', 'prune', '--days', 'soon']).stderr).toContain('must be a whole number of days');
+  }, 60_000);
 });

@@ -15,7 +15,7 @@ import {
   type InstrumentedBus,
 } from '../bus/bus-instrumentation.js';
 import { backoffDelay, pause, type BackoffOptions } from '../bus/backoff.js';
-import { preferOrderedIndexScan, queryRows } from './log-sql.js';
+import { dialectOfEm, preferOrderedIndexScan, queryRows, timestamp } from './log-sql.js';
 
 export interface EmbeddedLogBusOptions {
   readonly orm: Orm;
@@ -97,16 +97,6 @@ function toLogRow(message: OutgoingMessage): LogRow {
     }
   }
   return { topic: message.topic, key: message.key, eventId: header ?? uuidv7(), payload };
-}
-
-/** MikroORM stores datetimes as epoch milliseconds on SQLite and as timestamptz on PostgreSQL. */
-function timestamp(dialect: Dialect, at: Date): number | string {
-  return dialect === 'sqlite' ? at.getTime() : at.toISOString();
-}
-
-function dialectOfEm(em: Em): Dialect {
-  // dialectOf only reads the configuration, which a fork shares with its ORM.
-  return dialectOf({ config: em.config } as Orm);
 }
 
 /** Claims of (group, topic) by subscriptions in this process, per ORM: on SQLite the only guard against double delivery. */

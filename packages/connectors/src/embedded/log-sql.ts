@@ -1,4 +1,4 @@
-import { BulkSql, type Em } from '@tandem/core';
+import { BulkSql, dialectOf, type Dialect, type Em, type Orm } from '@tandem/core';
 
 /**
  * Runs SQL with bound parameters (`?` placeholders, so no literal `?` in the text) on `em`'s
@@ -18,4 +18,14 @@ export function queryRows<T>(em: Em, sql: string, params: readonly unknown[] = [
  */
 export async function preferOrderedIndexScan(em: Em): Promise<void> {
   await queryRows(em, "select set_config('enable_bitmapscan', 'off', true)");
+}
+
+/** MikroORM stores datetimes as epoch milliseconds on SQLite and as timestamptz on PostgreSQL. */
+export function timestamp(dialect: Dialect, at: Date): number | string {
+  return dialect === 'sqlite' ? at.getTime() : at.toISOString();
+}
+
+export function dialectOfEm(em: Em): Dialect {
+  // dialectOf only reads the configuration, which a fork shares with its ORM.
+  return dialectOf({ config: em.config } as Orm);
 }

@@ -3,7 +3,7 @@ import { dialectOf, type Dialect, type Em, type Orm } from '@tandem/core';
 import type { Bus, OutgoingMessage } from '../bus/bus.port.js';
 import { Instrumentation, silentLogger, type BusLogger } from '../bus/bus-instrumentation.js';
 import { backoffDelay, pause, type BackoffOptions } from '../bus/backoff.js';
-import { preferOrderedIndexScan, queryRows } from '../embedded/log-sql.js';
+import { preferOrderedIndexScan, queryRows, timestamp } from '../embedded/log-sql.js';
 
 const OUTBOUND_PREFIX = 'tandem.out.';
 /** Key of the PostgreSQL advisory lock held by the relay that is publishing (one at a time keeps position order). */
@@ -245,7 +245,7 @@ export class OutboxRelay {
       em,
       `update "outbox" set "published_at" = ?
        where "position" >= ? and "position" <= ? and "published_at" is null and ${RELAYED_TOPIC_SQL}`,
-      [this.#dialect === 'sqlite' ? Date.now() : new Date().toISOString(), batch.firstPosition, batch.lastPosition, ...RELAYED_TOPIC_PARAMS],
+      [timestamp(this.#dialect, new Date()), batch.firstPosition, batch.lastPosition, ...RELAYED_TOPIC_PARAMS],
     );
   }
 

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { AccessAuditor, DeterministicIdentityResolver, migrate, openOrm, type Orm } from '@tandem/core';
-import { startSyncEngine, WebhookDeliveryWorker } from '@tandem/connectors';
+import { LogRetention, startSyncEngine, WebhookDeliveryWorker } from '@tandem/connectors';
 import type { Logger } from 'pino';
 import { TandemError } from '@tandem/schema';
 import { loadConfig, redactConfig, type Config } from '../config/config.js';
@@ -43,7 +43,7 @@ program
     const orm = await openHubDatabase(cfg, logger);
     if (options.seedDemo) await seedIfEmpty(orm, logger);
     const bus = createConfiguredBus(cfg, orm, logger);
-    const engine = options.worker ? await startEngine(orm, bus, logger) : undefined;
+    const engine = options.worker ? await startEngine(orm, bus, logger, cfg) : undefined;
     const tokens = await createTokenService(cfg);
     const development = cfg.NODE_ENV !== 'production';
     const demoToken = development
@@ -77,7 +77,7 @@ program
     const logger = createLogger(cfg.LOG_LEVEL, { pretty: process.stdout.isTTY && cfg.NODE_ENV !== 'production' });
     const orm = await openHubDatabase(cfg, logger);
     const bus = createConfiguredBus(cfg, orm, logger);
-    const engine = await startEngine(orm, bus, logger);
+    const engine = await startEngine(orm, bus, logger, cfg);
     const server = createHealthApp(readinessChecks(orm, bus)).listen(cfg.PORT, () => {
       logger.info(`Tandem worker running (${bus.kind} bus); health on http://localhost:${cfg.PORT}/readyz`);
     });
@@ -91,14 +91,17 @@ function readinessChecks(orm: Orm, bus: { isReady(): Promise<boolean> }) {
   ];
 }
 
-/** The sync engine and the outbound webhook deliveries, stopped together. */
-async function startEngine(orm: Orm, bus: ReturnType<typeof createConfiguredBus>, logger: Logger) {
+/** The sync engine, the outbound webhook deliveries and the log's retention, stopped together. */
+async function startEngine(orm: Orm, bus: ReturnType<typeof createConfiguredBus>, logger: Logger, cfg: Config) {
   const engine = await startSyncEngine({ orm, bus, resolver: new DeterministicIdentityResolver(), logger: busLogger(logger) });
   engine.events.on('message.dead-lettered', (event) => logger.warn(event, 'message dead-lettered'));
   const webhooks = new WebhookDeliveryWorker({ orm, bus, logger: busLogger(logger) });
   await webhooks.start();
+  const retention = new LogRetention({ orm, retentionDays: cfg.TANDEM_LOG_RETENTION_DAYS, logger: busLogger(logger) });
+  retention.start();
   return {
     async stop() {
+      await retention.stop();
       await webhooks.stop();
       await engine.stop();
     },

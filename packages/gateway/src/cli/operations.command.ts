@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { getDeadLetter, listDeadLetters, registerWebhookEndpoint, rotateInboundSecret, type DeadLetterRow, type Em } from '@tandem/core';
-import { backfillParty, replayDeadLetter } from '@tandem/connectors';
+import { backfillParty, pruneLog, replayDeadLetter } from '@tandem/connectors';
 import type { CommandHub } from './import.command.js';
 import { createProgress } from './progress.js';
 
@@ -37,7 +37,13 @@ function summary(letter: DeadLetterRow): Record<string, unknown> {
   };
 }
 
-/** Operator commands: dead letters, backfill of a newly granted party, webhook endpoints. */
+function days(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a whole number of days, 0 or more');
+  return parsed;
+}
+
+/** Operator commands: dead letters, backfill of a newly granted party, webhook endpoints, log retention. */
 export function registerOperationsCommands(program: Command, deps: OperationsCommandDeps): void {
   const out = (line: string) => (deps.stdout ?? process.stdout).write(`${line}\n`);
 
@@ -97,6 +103,20 @@ export function registerOperationsCommands(program: Command, deps: OperationsCom
         });
         progress.stop();
         out(JSON.stringify(result));
+      }),
+    );
+
+  program
+    .command('log')
+    .description("the hub's log (outbox table)")
+    .command('prune')
+    .description('delete rows older than --days that every consumer group of their topic has read (embedded) or the relay published (Kafka)')
+    .requiredOption('--days <n>', 'keep this many days (0: everything that is read or published may go)', days)
+    .action((options: { days: number }) =>
+      withHub(deps, async ({ orm }) => {
+        const before = new Date(Date.now() - options.days * 86_400_000);
+        const deleted = await pruneLog(orm.em.fork() as Em, { before });
+        out(JSON.stringify({ deleted, before: before.toISOString() }));
       }),
     );
 

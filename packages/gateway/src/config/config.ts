@@ -51,6 +51,8 @@ export const configSchema = z
       .optional(),
     /** `/graphql` serves the Apollo Federation v2 subgraph schema (the public API plus `_entities`/`_service`). */
     TANDEM_GRAPHQL_SUBGRAPH: z.stringbool({ error: 'must be true or false' }).default(false),
+    /** Days the log keeps rows every consumer group has read (embedded) or the relay published (Kafka mode). */
+    TANDEM_LOG_RETENTION_DAYS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(3650, 'must be at most 3650').default(7),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.TANDEM_JWT_SECRET && !env.TANDEM_JWT_PUBLIC_KEY_FILE) {
