@@ -108,7 +108,10 @@ describe('TokenService key rotation', () => {
       const token = await current.issue(dealer, { expiresIn: '60s' });
       expect(await current.verify(token)).toEqual(dealer);
       vi.setSystemTime(new Date('2026-05-04T10:00:59Z'));
-      expect(await current.verify(token)).toEqual(dealer);
+      const remembered = await current.verify(token);
+      expect(remembered).toEqual(dealer);
+      // Shared by every request with this token: no request can change it for the next.
+      expect(Object.isFrozen(remembered)).toBe(true);
       vi.setSystemTime(new Date('2026-05-04T10:01:00Z'));
       await expect(current.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
       await expect(current.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });

@@ -113,9 +113,11 @@ export class TokenService {
       const { payload } = await jwtVerify(token, verifier.key, { issuer: this.issuer, algorithms: [verifier.algorithm] });
       const parsed = principalContract.safeParse({ subject: payload.sub, party: payload.party, role: payload.role, actingFor: payload.actingFor });
       if (!parsed.success) throw unauthenticated('TOKEN_CLAIMS_INVALID', 'token claims party, role or sub are missing or invalid');
+      // One principal serves every request with this token: frozen, so no request can change it for the next.
+      const principal = Object.freeze(parsed.data);
       // A token without `exp` never expires: it is verified every time rather than remembered for ever.
-      if (payload.exp !== undefined) this.#verified.set(token, { principal: parsed.data, expiresAt: payload.exp });
-      return parsed.data;
+      if (payload.exp !== undefined) this.#verified.set(token, { principal, expiresAt: payload.exp });
+      return principal;
     } catch (error) {
       if (error instanceof TandemError) throw error;
       if (error instanceof errors.JWTExpired) throw unauthenticated('TOKEN_EXPIRED', 'token has expired');
