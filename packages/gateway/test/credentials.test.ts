@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { customerRecordInput, parseOrThrow, ValidationError } from '@tandem/schema';
 import { ActivityEntity, applyCustomerRecord, DeterministicIdentityResolver, grantSharing, issueApiKey, revokeApiKey, upsertParty, type Em, type Orm } from '@tandem/core';
@@ -99,6 +99,25 @@ describe('TokenService key rotation', () => {
     await expect(current.verify(await current.issue(dealer, { expiresIn: '-1s' }))).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
     const token = await current.issue(dealer);
     await expect(current.verify(`${token.slice(0, -4)}AAAA`)).rejects.toMatchObject({ code: 'TOKEN_SIGNATURE_INVALID' });
+  });
+
+  it('refuses a token it verified before once the token has expired', async () => {
+    const current = await TokenService.create(secret(testSecret), issuer);
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-05-04T10:00:00Z') });
+    try {
+      const token = await current.issue(dealer, { expiresIn: '60s' });
+      expect(await current.verify(token)).toEqual(dealer);
+      vi.setSystemTime(new Date('2026-05-04T10:00:59Z'));
+      const remembered = await current.verify(token);
+      expect(remembered).toEqual(dealer);
+      // Shared by every request with this token: no request can change it for the next.
+      expect(Object.isFrozen(remembered)).toBe(true);
+      vi.setSystemTime(new Date('2026-05-04T10:01:00Z'));
+      await expect(current.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+      await expect(current.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -131,6 +131,20 @@ describe('API hardening', () => {
       expect(variables.body.data).toBeUndefined();
     });
 
+    it('prices a document again for other page sizes after accepting it for small ones', async () => {
+      const api = await gateway();
+      const query = 'query($n: Int, $m: Int) { customers(search: "weiss", first: $n) { customers { activities(first: $m) { edges { node { id subject } } } } } }';
+      const small = { query, variables: { n: 2, m: 2 } };
+      expect((await api.post(small, anna)).body.errors).toBeUndefined();
+      expect((await api.post(small, anna)).body.errors).toBeUndefined();
+      const large = await api.post({ query, variables: { n: 50, m: 100 } }, anna);
+      expect(large.body).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'COST_LIMIT', limit: 5000 } }] });
+      expect(large.body.data).toBeUndefined();
+      // Refused twice: a refusal is never remembered as a price within the limit.
+      expect((await api.post({ query, variables: { n: 50, m: 100 } }, anna)).body.data).toBeUndefined();
+      expect((await api.post(small, anna)).body.errors).toBeUndefined();
+    });
+
     it('runs every trusted document within the limits at the page size of 50 first-party clients use', async () => {
       const api = await gateway();
       for (const [id, document] of trusted) {

@@ -1,18 +1,7 @@
 import type { Channel, CustomerKind } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
 import { RowReader } from '../database/read-rows.js';
-import { PartyEntity, type PartyRow } from '../parties/party.entity.js';
-import type { Viewer } from '../sharing/access-scope.js';
 import { ArgumentationAidEntity, type ArgumentationAidRow } from './argumentation-aid.entity.js';
-
-/**
- * The brands a viewer speaks for: its party's brands, or for an interaction center acting for a
- * client, the client's (the center serves the client's customers under the client's brand).
- */
-export async function viewerBrands(em: Em, viewer: Viewer): Promise<string[]> {
-  const [party] = await new RowReader(em).select<PartyRow>(PartyEntity, '"id" = ?', [viewer.actingFor ?? viewer.party]);
-  return party?.brands ?? [];
-}
 
 /** Every argumentation aid of `brands`, in one query, newest first. */
 export async function loadArgumentationAids(em: Em, brands: readonly string[]): Promise<ArgumentationAidRow[]> {

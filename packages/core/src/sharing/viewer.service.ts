@@ -5,17 +5,33 @@ import { RowReader } from '../database/read-rows.js';
 import { PartyEntity, type PartyRow } from '../parties/party.entity.js';
 import { AccessScope } from './access-scope.js';
 
+/** What a principal's party sees and speaks for on one request. */
+export interface ViewerProfile {
+  /** The sharing policy in force for the viewer. */
+  readonly scope: AccessScope;
+  /**
+   * The brands the viewer speaks for: its party's, or for an interaction center acting for a
+   * client, the client's (the center serves the client's customers under the client's brand).
+   */
+  readonly brands: readonly string[];
+}
+
 /**
- * Resolves the sharing scope of a principal's party. An interaction center must name the client
- * it acts for (one of its clients) before it sees any customer data; other parties never act for
- * anyone. Failures are FORBIDDEN with a code saying why.
+ * Resolves the sharing scope and brands of a principal's party, reading its party (and the
+ * client it acts for) in one statement. An interaction center must name the client it acts for
+ * (one of its clients) before it sees any customer data; other parties never act for anyone.
+ * Failures are FORBIDDEN with a code saying why.
  */
-export async function scopeForParty(em: Em, party: PartyId, actingFor: PartyId | undefined, at = new Date()): Promise<AccessScope> {
-  const [row] = await new RowReader(em).select<PartyRow>(PartyEntity, '"id" = ?', [party]);
+export async function viewerProfile(em: Em, party: PartyId, actingFor: PartyId | undefined, at = new Date()): Promise<ViewerProfile> {
+  const ids = actingFor && actingFor !== party ? [party, actingFor] : [party];
+  const rows = await new RowReader(em).select<PartyRow>(PartyEntity, `"id" in (${ids.map(() => '?').join(', ')})`, ids);
+  const row = rows.find((candidate) => candidate.id === party);
   if (!row) throw new TandemError('FORBIDDEN', 'UNKNOWN_PARTY', `party ${party} is not registered`);
   const refusal = actingForRefusal(row, actingFor);
   if (refusal) throw new TandemError('FORBIDDEN', refusal.code, refusal.message);
-  return AccessScope.load(em, actingFor ? { party, actingFor } : { party }, at);
+  const scope = await AccessScope.load(em, actingFor ? { party, actingFor } : { party }, at);
+  const speaksFor = rows.find((candidate) => candidate.id === (actingFor ?? party));
+  return { scope, brands: speaksFor?.brands ?? [] };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors, importPKCS8, importSPKI, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { TandemError } from '@tandem/schema';
 import { principal as principalContract, type Principal } from './principal.js';
 
@@ -28,12 +29,33 @@ export interface TokenServiceOptions {
   readonly previousKeys?: readonly SigningKeys[];
 }
 
+/** A token this service verified: its principal, and until when (`exp`, seconds since the epoch) it stands. */
+interface VerifiedToken {
+  readonly principal: Principal;
+  readonly expiresAt: number;
+}
+
+/**
+ * How many verified tokens are remembered (least recently used dropped first). An agent sends its
+ * token with every request; remembering it saves the signature check (an HMAC or an ECDSA/RSA
+ * verification plus a key import per request), a few hundred bytes per entry.
+ */
+const verifiedTokenCacheSize = 10_000;
+
 /**
  * Issues and verifies bearer tokens carrying party, role and (interaction-center agents) the
  * client acted for. Every key has a `kid` derived from it: tokens are signed with the current key
  * and verified with the key their `kid` names — the current one or a previous one still accepted.
  */
 export class TokenService {
+  /**
+   * Tokens verified before, by their exact text, until their `exp`. Tokens cannot be revoked (API
+   * keys can, and are checked per request elsewhere), the keys that verify them are fixed for the
+   * life of the service, and `nbf`, once passed, stays passed: the only check that changes with
+   * time is expiry, and it runs on every hit.
+   */
+  readonly #verified = new LRUCache<string, VerifiedToken>({ max: verifiedTokenCacheSize });
+
   private constructor(
     private readonly current: VerificationKey,
     private readonly signKey: Signer | undefined,
@@ -77,6 +99,10 @@ export class TokenService {
 
   /** Verifies `kid` (a current or still-accepted key), signature, issuer and expiry; throws UNAUTHENTICATED with the reason. */
   async verify(token: string): Promise<Principal> {
+    const known = this.#verified.get(token);
+    if (known && known.expiresAt > epochSeconds()) return known.principal;
+    // Expired (or never seen): the full check below says why it is refused.
+    if (known) this.#verified.delete(token);
     try {
       const kid = keyIdOf(token);
       const verifier = kid === undefined ? undefined : this.verifiers.get(kid);
@@ -87,7 +113,11 @@ export class TokenService {
       const { payload } = await jwtVerify(token, verifier.key, { issuer: this.issuer, algorithms: [verifier.algorithm] });
       const parsed = principalContract.safeParse({ subject: payload.sub, party: payload.party, role: payload.role, actingFor: payload.actingFor });
       if (!parsed.success) throw unauthenticated('TOKEN_CLAIMS_INVALID', 'token claims party, role or sub are missing or invalid');
-      return parsed.data;
+      // One principal serves every request with this token: frozen, so no request can change it for the next.
+      const principal = Object.freeze(parsed.data);
+      // A token without `exp` never expires: it is verified every time rather than remembered for ever.
+      if (payload.exp !== undefined) this.#verified.set(token, { principal, expiresAt: payload.exp });
+      return principal;
     } catch (error) {
       if (error instanceof TandemError) throw error;
       if (error instanceof errors.JWTExpired) throw unauthenticated('TOKEN_EXPIRED', 'token has expired');
@@ -96,6 +126,11 @@ export class TokenService {
       throw error;
     }
   }
+}
+
+/** Now as jose compares it with `exp`: whole seconds since the epoch (a token is expired from its `exp` second on). */
+function epochSeconds(): number {
+  return Math.floor(Date.now() / 1000);
 }
 
 /** The `kid` of a token's protected header; UNAUTHENTICATED when the token is not a compact JWS. */

@@ -16,9 +16,8 @@ import {
   loadTimelines,
   migrate,
   openOrm,
-  scopeForParty,
+  viewerProfile,
   aidsForCustomer,
-  viewerBrands,
   type Em,
   type Orm,
 } from '@tandem/core';
@@ -343,14 +342,14 @@ export async function serveBenchGateway(database: string): Promise<void> {
  */
 async function customer360(orm: Orm, auditor: AccessAuditor, principal: Principal, id: string, first: number) {
   const em = orm.em.fork() as Em;
-  const scope = await scopeForParty(em, principal.party, principal.actingFor);
+  const { scope, brands } = await viewerProfile(em, principal.party, principal.actingFor);
   const trail = new AccessTrail({ principal: principal.subject, role: principal.role, party: principal.party, actingFor: principal.actingFor, requestId: randomUUID() });
   const [views, consent, tasks, timelines, aids] = await Promise.all([
     loadCustomerViews(em, scope, [id]),
     loadConsentViews(em, scope, [id]),
     loadOpenTaskViews(em, scope, [id]),
     loadTimelines(em, scope, [id], { first }),
-    viewerBrands(em, scope.viewer).then((brands) => loadArgumentationAids(em, brands)),
+    loadArgumentationAids(em, brands),
   ]);
   const view = views.get(id);
   if (!view) return null;

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
-import type { AccessScope, ActivityView, CustomerView, Em, Orm } from '@tandem/core';
-import { AccessTrail, getParty, loadCustomerViews, scopeForParty } from '@tandem/core';
+import type { AccessScope, ActivityView, CustomerView, Em, Orm, ViewerProfile } from '@tandem/core';
+import { AccessTrail, getParty, loadCustomerViews, viewerProfile } from '@tandem/core';
 import { hubId, TandemError, type CountryCode } from '@tandem/schema';
 import type { Principal } from '../auth/principal.js';
 import type { LookupThrottle } from './lookup-throttle.js';
@@ -14,6 +14,8 @@ export interface GraphQLContext {
   readonly principal: Principal | undefined;
   readonly requestId: string;
   readonly logger: Logger;
+  /** The caller's sharing scope and brands, read once per request; throws UNAUTHENTICATED without a principal. */
+  viewer(): Promise<ViewerProfile>;
   /** The caller's sharing scope; throws UNAUTHENTICATED without a principal. */
   scope(): Promise<AccessScope>;
   /** The caller's country: the region for national-format phone numbers it types. */
@@ -27,7 +29,7 @@ export interface GraphQLContext {
 
 export function createGraphQLContext(orm: Orm, principal: Principal | undefined, requestId: string, logger: Logger, lookups: LookupThrottle): GraphQLContext {
   const em = orm.em.fork() as Em;
-  let scope: Promise<AccessScope> | undefined;
+  let viewer: Promise<ViewerProfile> | undefined;
   let country: Promise<CountryCode> | undefined;
   const context: GraphQLContext = {
     em,
@@ -36,10 +38,13 @@ export function createGraphQLContext(orm: Orm, principal: Principal | undefined,
     requestId,
     logger,
     lookups,
-    scope() {
+    viewer() {
       if (!principal) return Promise.reject(new TandemError('UNAUTHENTICATED', 'AUTHENTICATION_REQUIRED', 'send a bearer token (Authorization: Bearer …)'));
-      scope ??= scopeForParty(em, principal.party, principal.actingFor);
-      return scope;
+      viewer ??= viewerProfile(em, principal.party, principal.actingFor);
+      return viewer;
+    },
+    scope() {
+      return context.viewer().then((profile) => profile.scope);
     },
     viewerCountry() {
       country ??= context.scope().then(() => getParty(em, principal!.party)).then((party) => party.country);

@@ -1,4 +1,5 @@
-import { GraphQLError, Kind, validate, visit, type ArgumentNode, type DocumentNode, type ValidationContext, type ValueNode } from 'graphql';
+import { GraphQLError, Kind, validate, visit, type ArgumentNode, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValueNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import { costLimitPlugin, costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -87,16 +88,58 @@ const perEntryListArguments: ReadonlySet<string> = new Set(['ids', 'representati
  * cached per document, so `activities(first: $first)` would be priced at one item; and it knows
  * nothing of lists of ids, so `nodes(ids: [100 ids])` would be priced as one record. Before
  * executing, the same rule runs again with those sizes written in as `first`.
+ *
+ * The price depends on the document and on the sizes of the variables written in, nothing else:
+ * a document priced within the limit for some sizes is not priced again for the same sizes (yoga's
+ * parser cache hands out one parsed document per query text). A refused one is priced every time.
  */
 function useCostLimitWithVariables(options: Parameters<typeof costLimitRule>[0]): Plugin {
+  const priced = new WeakMap<DocumentNode, PricedDocument>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const document = withListSizesInlined(args.document, args.variableValues ?? {});
-      if (!document) return;
-      const errors = validate(args.schema, document, [costLimitRule(options)]);
+      const variables = args.variableValues ?? {};
+      let known = priced.get(args.document);
+      if (!known || known.schema !== args.schema) {
+        known = { schema: args.schema, sizeVariables: sizeVariablesOf(args.document), accepted: new LRUCache({ max: acceptedSizesPerDocument }) };
+        priced.set(args.document, known);
+      }
+      const sizes = known.sizeVariables.map((name) => sizeOf(variables[name])).join(',');
+      if (known.accepted.has(sizes)) return;
+      const document = withListSizesInlined(args.document, variables);
+      const errors = document ? validate(args.schema, document, [costLimitRule(options)]) : [];
       if (errors.length > 0) setResultAndStopExecution({ errors });
+      else known.accepted.set(sizes, true);
     },
   };
+}
+
+/** The variable sizes a document was priced within the limit for, per schema. */
+interface PricedDocument {
+  readonly schema: GraphQLSchema;
+  /** The variables `withListSizesInlined` reads: those given to `first`/`last` or to a per-entry list argument. */
+  readonly sizeVariables: readonly string[];
+  /** Keys of `sizeOf` the variables, joined. */
+  readonly accepted: LRUCache<string, true>;
+}
+
+/** Sizes remembered per document (a page size up to 100, a few list lengths): a bound, not a tuning knob. */
+const acceptedSizesPerDocument = 256;
+
+function sizeVariablesOf(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.value.kind !== Kind.VARIABLE) return;
+      if (node.name.value === 'first' || node.name.value === 'last' || perEntryListArguments.has(node.name.value)) names.add(node.value.name.value);
+    },
+  });
+  return [...names];
+}
+
+/** What `withListSizesInlined` makes of a variable's value: a list's length, a number, or only its kind. */
+function sizeOf(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.length}]`;
+  return typeof value === 'number' ? String(value) : typeof value;
 }
 
 /**
