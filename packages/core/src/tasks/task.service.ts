@@ -7,6 +7,19 @@ import { PartyEntity } from '../parties/party.entity.js';
 import { AccessScope } from '../sharing/access-scope.js';
 import { TaskEntity, type TaskRow } from './task.entity.js';
 
+/** What a task record states, as the columns of its row (for `recordTask` and the seed's bulk writes). */
+export function taskFacts(record: TaskRecord, customerId: string) {
+  return {
+    customer: customerId,
+    assignee: record.assignee,
+    kind: record.kind,
+    title: record.title,
+    description: record.description ?? null,
+    dueAt: record.dueAt ?? null,
+    onBehalfOf: record.onBehalfOf ?? null,
+  };
+}
+
 export interface TaskChange {
   readonly task: TaskRow;
   readonly created: boolean;
@@ -38,15 +51,7 @@ export async function recordTask(em: Em, creator: PartyId, record: TaskRecord, a
       });
     }
   }
-  const facts = {
-    customer: customerId,
-    assignee: record.assignee,
-    kind: record.kind,
-    title: record.title,
-    description: record.description ?? null,
-    dueAt: record.dueAt ?? null,
-    onBehalfOf: record.onBehalfOf ?? null,
-  };
+  const facts = taskFacts(record, customerId);
   const existing = await em.findOne(TaskEntity, { creator, externalId: record.externalId });
   if (existing) {
     em.assign(existing, { ...facts, updatedAt: at > existing.updatedAt ? at : existing.updatedAt });

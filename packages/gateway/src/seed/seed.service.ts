@@ -10,6 +10,7 @@ import {
   GoldenRecordBatch,
   grantSharing,
   SharingAgreementEntity,
+  taskFacts,
   TaskEntity,
   upsertParty,
   type ConsentRow,
@@ -251,15 +252,9 @@ async function writeTasks(tx: Em, customers: readonly DemoCustomer[], customerOf
     await checkTaskRight(tx, rights, task.creator, record.assignee, task.createdAt);
     rows.push({
       id: uuidv7(),
-      customer: await customerOf(task.creator, record.customerExternalId),
       creator: task.creator,
       externalId: record.externalId,
-      assignee: record.assignee,
-      kind: record.kind,
-      title: record.title,
-      description: record.description ?? null,
-      dueAt: record.dueAt ?? null,
-      onBehalfOf: record.onBehalfOf ?? null,
+      ...taskFacts(record, await customerOf(task.creator, record.customerExternalId)),
       // Created open; a finished one was moved by its assignee at `updatedAt`.
       status: task.status,
       createdAt: task.createdAt,
