@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerRecordInput, parseOrThrow, type CustomerRecordInput } from '@tandem/schema';
 import { applyCustomerRecord, CustomerEntity, DeterministicIdentityResolver, GoldenRecordBatch, upsertParty, type Em, type Orm } from '@tandem/core';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
+import { within } from '../../../tests/support/waiting.js';
 
 const resolver = new DeterministicIdentityResolver();
 const record = (input: CustomerRecordInput) => parseOrThrow(customerRecordInput('DE'), input);
@@ -26,6 +27,16 @@ describe.skipIf(!testDialects().includes('postgresql'))('golden record merges fr
   });
   afterAll(async () => close());
 
+  /** Resolves once some transaction of this database waits for a lock another one holds. */
+  async function waitingOnALock(): Promise<void> {
+    const observer = orm.em.fork() as Em;
+    for (;;) {
+      const [row] = await observer.getConnection().execute<{ waiting: number }[]>("select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      if (row && row.waiting > 0) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   it("keeps both parties' field changes (and their provenance) when two transactions merge into one customer at once", async () => {
     let releaseFirst!: () => void;
     const firstMayCommit = new Promise<void>((resolve) => (releaseFirst = resolve));
@@ -47,7 +58,8 @@ describe.skipIf(!testDialects().includes('postgresql'))('golden record merges fr
       await batch.apply('oem', record({ externalId: 'O-1', familyName: 'Krüger', preferredLanguage: 'de', phones: [{ value: '+49 151 11111111' }] }), new Date('2026-03-02T11:00:00Z'));
       await batch.write();
     });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the OEM's worker reaches the customer while the dealer's is open
+    // The OEM's worker has reached the customer while the dealer's transaction is open once it waits on the dealer's row lock.
+    await within(waitingOnALock(), 10_000, () => "the OEM's transaction never waited on the dealer's");
     releaseFirst();
     await Promise.all([dealer, oem]);
 
