@@ -48,7 +48,11 @@ export class Instrumentation<Events extends object> {
 export interface BusEvents {
   /** A consumer group member received its partitions (Kafka) or started polling (embedded). */
   'group.join': { readonly groupId: string; readonly assignment: Readonly<Record<string, readonly number[]>> };
-  /** A batch was handled and its position committed. `lastOffset` is the last handled message's offset. */
+  /**
+   * A batch was handled and its position recorded: committed with it (embedded log), or in the
+   * group's next offset commit, at most `commitIntervalMs` later and at the latest on stop (Kafka).
+   * `lastOffset` is the last handled message's offset.
+   */
   'batch.committed': {
     readonly groupId: string;
     readonly topic: string;

@@ -39,6 +39,13 @@ export interface KafkaConsumerTuning {
   readonly rebalanceTimeout?: number;
   /** How long `subscribe` tries to join the group (a refused join is retried with backoff) before failing (default 60000 ms). */
   readonly joinTimeoutMs?: number;
+  /**
+   * Longest a handled batch's offset waits to be committed (default 1000 ms): the positions of all
+   * partitions handled meanwhile go in one OffsetCommit instead of one round trip per batch, which
+   * would hold up every partition's next fetch. Commits still follow the transactions that applied
+   * the batches; after a crash at most this much is delivered again (and skipped by the inbox).
+   */
+  readonly commitIntervalMs?: number;
 }
 
 export interface KafkaBusOptions {
@@ -66,6 +73,7 @@ const DEFAULT_JOIN_TIMEOUT_MS = 60_000;
 const JOIN_RETRY_BASE_DELAY_MS = 250;
 const JOIN_RETRY_MAX_DELAY_MS = 4_000;
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 3000;
+const DEFAULT_COMMIT_INTERVAL_MS = 1000;
 
 /**
  * The bus over Apache Kafka (kafkajs). Publishing uses an idempotent producer with acks=all;
@@ -162,8 +170,12 @@ export class KafkaBus implements InstrumentedBus {
       // Handler rejections are plain errors; always restart rather than leave the partition unconsumed.
       retry: { ...retry, restartOnFailure: async () => true },
     });
-    const subscription = new KafkaSubscription(consumer, options, this.events, tuning.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS, () =>
-      this.#subscriptions.delete(subscription),
+    const subscription = new KafkaSubscription(
+      consumer,
+      options,
+      this.events,
+      { heartbeatInterval: tuning.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL_MS, commitInterval: tuning.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS },
+      () => this.#subscriptions.delete(subscription),
     );
     this.#subscriptions.add(subscription);
     return subscription;
@@ -245,27 +257,39 @@ export class KafkaBus implements InstrumentedBus {
   }
 }
 
+/** The position to commit for a handled partition: the offset of the next message to read. */
+interface PendingOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
 class KafkaSubscription implements Subscription {
   readonly #consumer: Consumer;
   readonly #options: SubscribeOptions;
   readonly #events: Instrumentation<BusEvents>;
-  readonly #heartbeatInterval: number;
+  readonly #intervals: { readonly heartbeatInterval: number; readonly commitInterval: number };
   readonly #onStopped: () => void;
   /** Consecutive failures per topic-partition, for `batch.failed`. */
   readonly #failures = new Map<string, number>();
+  /** Handled (their transactions committed) but not yet committed to the group, per topic-partition. */
+  readonly #pending = new Map<string, PendingOffset>();
+  #lastCommitAt = Date.now();
+  #flushTimer: NodeJS.Timeout | undefined;
+  #stopRequested = false;
   #stopping: Promise<void> | undefined;
 
   constructor(
     consumer: Consumer,
     options: SubscribeOptions,
     events: Instrumentation<BusEvents>,
-    heartbeatInterval: number,
+    intervals: { readonly heartbeatInterval: number; readonly commitInterval: number },
     onStopped: () => void,
   ) {
     this.#consumer = consumer;
     this.#options = options;
     this.#events = events;
-    this.#heartbeatInterval = heartbeatInterval;
+    this.#intervals = intervals;
     this.#onStopped = onStopped;
   }
 
@@ -279,6 +303,7 @@ class KafkaSubscription implements Subscription {
         joinedOnce = true;
         const assignment: Record<string, number[]> = {};
         for (const [topic, partitions] of Object.entries(payload.memberAssignment)) assignment[topic] = [...partitions];
+        this.#keepPendingOf(assignment);
         this.#events.emit('group.join', { groupId, assignment });
         resolve();
       });
@@ -306,12 +331,42 @@ class KafkaSubscription implements Subscription {
     } finally {
       clearTimeout(timer);
     }
+    // A partition that goes quiet still gets its last position committed within the interval.
+    this.#flushTimer = setInterval(() => {
+      if (Date.now() - this.#lastCommitAt >= this.#intervals.commitInterval) void this.#commitPending((offsets) => this.#consumer.commitOffsets(offsets)).catch(() => undefined);
+    }, this.#intervals.commitInterval);
+    this.#flushTimer.unref();
   }
 
   stop(): Promise<void> {
-    // disconnect() stops fetching, waits for the batch in flight (and its commit), then leaves the group.
-    this.#stopping ??= this.#consumer.disconnect().finally(this.#onStopped);
+    this.#stopping ??= (async () => {
+      this.#stopRequested = true;
+      clearInterval(this.#flushTimer);
+      // Positions already handled are committed before leaving, so the next member resumes after them; the
+      // batch in flight commits its own (below). disconnect() stops fetching, waits for it, then leaves the group.
+      await this.#commitPending((offsets) => this.#consumer.commitOffsets(offsets)).catch(() => undefined);
+      await this.#consumer.disconnect();
+    })().finally(this.#onStopped);
     return this.#stopping;
+  }
+
+  /** Commits every pending position in one request; a position handled meanwhile stays pending. */
+  async #commitPending(commit: (offsets: PendingOffset[]) => Promise<unknown>): Promise<void> {
+    if (this.#pending.size === 0) return;
+    const offsets = [...this.#pending.values()];
+    this.#lastCommitAt = Date.now();
+    await commit(offsets);
+    for (const committed of offsets) {
+      const key = partitionKey(committed.topic, committed.partition);
+      if (this.#pending.get(key) === committed) this.#pending.delete(key);
+    }
+  }
+
+  /** After a rebalance, positions of partitions now owned by another member are theirs to commit. */
+  #keepPendingOf(assignment: Readonly<Record<string, readonly number[]>>): void {
+    for (const [key, pending] of this.#pending) {
+      if (!assignment[pending.topic]?.includes(pending.partition)) this.#pending.delete(key);
+    }
   }
 
   async #eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -320,8 +375,8 @@ class KafkaSubscription implements Subscription {
     const messages = batch.messages.map((message) => toConsumed(topic, partition, message));
     const beat = setInterval(() => {
       heartbeat().catch(() => undefined);
-    }, this.#heartbeatInterval);
-    const failureKey = `${topic}\u0000${partition}`;
+    }, this.#intervals.heartbeatInterval);
+    const failureKey = partitionKey(topic, partition);
     try {
       await this.#options.handleBatch({ topic, partition, messages });
     } catch (error) {
@@ -337,9 +392,14 @@ class KafkaSubscription implements Subscription {
     const lastOffset = batch.messages[batch.messages.length - 1]!.offset;
     resolveOffset(lastOffset);
     // Kafka commits the offset of the next message to read.
-    await commitOffsetsIfNecessary({
-      topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
-    });
+    this.#pending.set(failureKey, { topic, partition, offset: (BigInt(lastOffset) + 1n).toString() });
+    if (this.#stopRequested || Date.now() - this.#lastCommitAt >= this.#intervals.commitInterval) {
+      await this.#commitPending(async (offsets) => {
+        const topics = new Map<string, { partition: number; offset: string }[]>();
+        for (const { topic: name, partition: index, offset } of offsets) topics.set(name, [...(topics.get(name) ?? []), { partition: index, offset }]);
+        await commitOffsetsIfNecessary({ topics: [...topics].map(([name, partitions]) => ({ topic: name, partitions })) });
+      });
+    }
     this.#events.emit('batch.committed', {
       groupId: this.#options.groupId,
       topic,
@@ -349,6 +409,10 @@ class KafkaSubscription implements Subscription {
     });
     await heartbeat();
   }
+}
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
 
 function toBuffer(value: Uint8Array): Buffer {

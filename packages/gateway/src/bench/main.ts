@@ -71,6 +71,16 @@ program
     print(await graphqlBench({ customers: options.customers, connections: options.connections, seconds: options.seconds, json: Boolean(options.json), cpuProfileDir: options.cpuProf }));
   });
 
+// The partners' side of `bench sync --mode kafka`, started by it in a child process.
+program
+  .command('sync-partner', { hidden: true })
+  .requiredOption('--brokers <list>', 'comma-separated Kafka brokers')
+  .requiredOption('--run <json>', 'the SteadyRun')
+  .action(async (options: { brokers: string; run: string }) => {
+    const { serveSyncPartner } = await import('./sync.bench.js');
+    await serveSyncPartner(options.brokers.split(','), JSON.parse(options.run) as import('./sync.bench.js').SteadyRun);
+  });
+
 // The server side of `bench graphql`, started by it in a child process.
 program
   .command('graphql-server', { hidden: true })

@@ -1,9 +1,13 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { v7 as uuidv7 } from 'uuid';
 import { DeterministicIdentityResolver, grantSharing, migrate, OutboxMessageEntity, openOrm, upsertParty, type Em, type Orm } from '@tandem/core';
-import { createBus, startSyncEngine, type InstrumentedBus, type OutgoingMessage, type TopicAdmin } from '@tandem/connectors';
+import { createBus, KafkaBus, startSyncEngine, type InstrumentedBus, type OutgoingMessage, type TopicAdmin } from '@tandem/connectors';
 import { sourceKey, topics, type PartyInput } from '@tandem/schema';
 
 export interface SyncBenchOptions {
@@ -77,6 +81,117 @@ async function unpublishedOutbound(orm: Orm): Promise<boolean> {
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 const round = (value: number) => Math.round(value * 10) / 10;
 
+/** The latency run as the partners see it: who publishes what, and what the OEM's topic already holds. */
+export interface SteadyRun {
+  readonly rate: number;
+  readonly seconds: number;
+  /** Index of the run's first customer (the throughput run used the ones before). */
+  readonly firstCustomer: number;
+  /** `activity.shared` messages on the OEM's outbound topic before the run: read (not measured) before publishing starts. */
+  readonly alreadyShared: number;
+}
+
+export interface SteadyResult {
+  /** Customers' events published per second, as achieved. */
+  readonly publishedPerSec: number;
+  /** Sorted: from each event's scheduled publish time to its projection arriving on the OEM's outbound topic. */
+  readonly latencies: readonly number[];
+}
+
+/**
+ * The partners' side of the latency run: the dealer's system publishing at a steady rate and the
+ * OEM's consumer reading its outbound topic. An event's latency counts from the time it was due
+ * to be published, so a publisher that falls behind shows as latency instead of a lower rate.
+ * Publishes never overlap (the idempotent producer does not re-sequence across sends): events
+ * that fall due while one is in flight go out together in the next.
+ */
+export async function runPartnerSide(bus: InstrumentedBus, run: SteadyRun): Promise<SteadyResult> {
+  const customers = Math.round((run.rate * run.seconds) / 2);
+  const latencies: number[] = [];
+  let shared = 0;
+  let caughtUp: () => void = () => undefined;
+  const readBacklog = new Promise<void>((resolve) => {
+    caughtUp = resolve;
+  });
+  let measuredFrom = Number.POSITIVE_INFINITY;
+  const watcher = await bus.subscribe({
+    groupId: `bench-latency-${uuidv7()}`,
+    topics: [topics.outbound('oem')],
+    handleBatch: async (batch) => {
+      const now = Date.now();
+      for (const message of batch.messages) {
+        const envelope = JSON.parse(Buffer.from(message.value).toString('utf8')) as { type: string; occurredAt: string };
+        if (envelope.type !== 'activity.shared') continue;
+        shared += 1;
+        const due = Date.parse(envelope.occurredAt);
+        if (due >= measuredFrom) latencies.push(now - due);
+      }
+      if (shared >= run.alreadyShared) caughtUp();
+    },
+  });
+  if (run.alreadyShared === 0) caughtUp();
+  await readBacklog;
+
+  const tickMs = 20;
+  const perTick = Math.max(1, Math.round((run.rate / 2) * (tickMs / 1000)));
+  const last = run.firstCustomer + customers;
+  const started = Date.now();
+  measuredFrom = started;
+  let next = run.firstCustomer;
+  let due: OutgoingMessage[] = [];
+  let inFlight: Promise<void> = Promise.resolve();
+  let sending = false;
+  const send = () => {
+    if (sending || due.length === 0) return;
+    sending = true;
+    const messages = due;
+    due = [];
+    inFlight = bus.publish(messages).finally(() => {
+      sending = false;
+      send();
+    });
+  };
+  for (let tick = 0; next < last; tick++) {
+    const at = new Date(started + tick * tickMs).toISOString();
+    for (let i = 0; i < perTick && next < last; i++, next++) due.push(...customerEvents(next, at));
+    send();
+    const wait = started + (tick + 1) * tickMs - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  while (sending || due.length > 0) await inFlight;
+  const publishedPerSec = Math.round(((customers * 2) / (Date.now() - started)) * 1000);
+  while (latencies.length < customers) await new Promise((resolve) => setTimeout(resolve, 20));
+  await watcher.stop();
+  return { publishedPerSec, latencies: latencies.sort((a, b) => a - b) };
+}
+
+const benchMain = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/** Kafka mode: the partners' side runs in its own process with its own producer and consumer, as partners' systems do. */
+async function runPartnerProcess(brokers: readonly string[], run: SteadyRun): Promise<SteadyResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', benchMain, 'sync-partner', '--brokers', brokers.join(','), '--run', JSON.stringify(run)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0 || lines.length === 0) throw new Error(`bench sync-partner exited with code ${String(code)}`);
+  return JSON.parse(lines[0]!) as SteadyResult;
+}
+
+/** The child of `runPartnerProcess`: prints the result as one JSON line. */
+export async function serveSyncPartner(brokers: readonly string[], run: SteadyRun): Promise<void> {
+  const bus = new KafkaBus({ brokers, clientId: 'sync-bench-partner', consumer: benchConsumer });
+  try {
+    process.stdout.write(`${JSON.stringify(await runPartnerSide(bus, run))}\n`);
+  } finally {
+    await bus.close();
+  }
+}
+
+/** Short fetch waits: the test broker answers an empty fetch only after the whole wait. */
+const benchConsumer = { maxWaitTimeInMs: 20, sessionTimeout: 6000, heartbeatInterval: 300 };
+
 /**
  * The whole pipeline: inbound events → decode → inbox → golden record → activity → projections
  * for 5 recipient parties in the outbox, in one transaction per batch. Run 1 measures events/s
@@ -102,7 +217,7 @@ export async function syncBench(options: SyncBenchOptions): Promise<Record<strin
       clientId: 'sync-bench',
       ...(options.mode === 'kafka' && options.kafka ? { kafkaBrokers: options.kafka.brokers, ...(options.kafka.topicAdmin ? { topicAdmin: options.kafka.topicAdmin } : {}) } : {}),
       ...(process.env.BENCH_BATCH ? { embedded: { batchSize: Number(process.env.BENCH_BATCH) } } : {}),
-      ...(options.mode === 'kafka' ? { kafka: { consumer: { maxWaitTimeInMs: 20, sessionTimeout: 6000, heartbeatInterval: 300 } } } : {}),
+      ...(options.mode === 'kafka' ? { kafka: { consumer: benchConsumer } } : {}),
     });
     await bus.ensureTopics([{ name: topics.inbound(source), partitions }, ...recipients.map((recipient) => ({ name: topics.outbound(recipient), partitions }))]);
 
@@ -139,42 +254,15 @@ export async function syncBench(options: SyncBenchOptions): Promise<Record<strin
     const drainMs = Math.round(performance.now() - drainStarted);
     if (options.mode === 'kafka') log(`relay: outbox published to Kafka ${drainMs} ms after the last batch was ingested`);
 
-    const latencies: number[] = [];
-    const watcher = await bus.subscribe({
-      groupId: `bench-latency-${uuidv7()}`,
-      topics: [topics.outbound('oem')],
-      fromBeginning: false,
-      handleBatch: async (batch) => {
-        const now = Date.now();
-        for (const message of batch.messages) {
-          const envelope = JSON.parse(Buffer.from(message.value).toString('utf8')) as { type: string; occurredAt: string };
-          if (envelope.type === 'activity.shared') latencies.push(now - Date.parse(envelope.occurredAt));
-        }
-      },
-    });
-    const steadyCustomers = Math.round((options.steadyRate * options.steadySeconds) / 2);
-    target = applied + steadyCustomers * 2;
-    const steadyDone = new Promise<void>((resolve) => {
+    const run: SteadyRun = { rate: options.steadyRate, seconds: options.steadySeconds, firstCustomer: total / 2, alreadyShared: total / 2 };
+    target = applied + Math.round((run.rate * run.seconds) / 2) * 2;
+    const steadyApplied = new Promise<void>((resolve) => {
       allApplied = resolve;
     });
-    const tickMs = 20;
-    const perTick = Math.max(1, Math.round((options.steadyRate / 2) * (tickMs / 1000)));
-    let next = total / 2;
-    const last = total / 2 + steadyCustomers;
-    const tickStart = performance.now();
-    for (let tick = 0; next < last; tick++) {
-      const at = new Date().toISOString();
-      const messages: OutgoingMessage[] = [];
-      for (let i = 0; i < perTick && next < last; i++, next++) messages.push(...customerEvents(next, at));
-      await bus.publish(messages);
-      const wait = tickStart + (tick + 1) * tickMs - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-    await steadyDone;
-    while (latencies.length < steadyCustomers) await new Promise((resolve) => setTimeout(resolve, 20));
-    await watcher.stop();
+    const steady = options.mode === 'kafka' && options.kafka ? await runPartnerProcess(options.kafka.brokers, run) : await runPartnerSide(bus, run);
+    await steadyApplied;
     await engine.stop();
-    latencies.sort((a, b) => a - b);
+    const { latencies } = steady;
     log(`latency at ${options.steadyRate} events/s: p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms`);
     return {
       scenario: 'sync',
@@ -185,6 +273,7 @@ export async function syncBench(options: SyncBenchOptions): Promise<Record<strin
       cpuUsPerEvent: Math.round((cpu.user + cpu.system) / total),
       ...(options.mode === 'kafka' ? { relayDrainMs: drainMs, eventsPerSecToKafka: Math.round(total / (seconds + drainMs / 1000)) } : {}),
       steadyRate: options.steadyRate,
+      steadyRatePublished: steady.publishedPerSec,
       e2eP50Ms: percentile(latencies, 0.5),
       e2eP99Ms: percentile(latencies, 0.99),
       peakRssMb: round(peakRss / 1024 / 1024),
