@@ -2,6 +2,7 @@ export * from './database/orm.js';
 export * from './database/database-url.js';
 export * from './database/entities.js';
 export * from './database/bulk-sql.js';
+export { RowReader } from './database/read-rows.js';
 export * from './parties/party.entity.js';
 export * from './parties/party.service.js';
 export * from './customers/customer.entity.js';

@@ -6,6 +6,7 @@ import {
   isCustomerVisible,
   isInForce,
   loadCustomerViewData,
+  RowReader,
   SharingAgreementEntity,
   type ActivityRow,
   type CustomerViewData,
@@ -100,14 +101,14 @@ export class OutboundFanOut {
     let agreements = this.#agreementsFrom.get(source);
     if (!agreements) {
       // Same filter as AccessScope.load: a revocation applies at once, whatever instant it names.
-      const rows = await em.find(SharingAgreementEntity, { grantor: source, revokedAt: null });
+      const rows = await new RowReader(em).select<SharingAgreementRow>(SharingAgreementEntity, '"grantor" = ? and "revoked_at" is null', [source]);
       agreements = rows.filter((row) => row.grantee !== source && isInForce(row, this.at));
       this.#agreementsFrom.set(source, agreements);
     }
     const parties = [...new Set(agreements.map((agreement) => agreement.grantee))].sort();
     const missing = parties.filter((party) => !this.#scopes.has(party));
     if (missing.length > 0) {
-      const granted = await em.find(SharingAgreementEntity, { grantee: { $in: missing }, revokedAt: null });
+      const granted = await new RowReader(em).selectIn<SharingAgreementRow>(SharingAgreementEntity, 'grantee', missing, '', '"revoked_at" is null');
       for (const party of missing) {
         const own = granted.filter((agreement) => agreement.grantee === party);
         this.#scopes.set(party, AccessScope.fromAgreements({ party }, own, this.at));

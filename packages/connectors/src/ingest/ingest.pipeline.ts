@@ -12,6 +12,7 @@ import {
   recordConsent,
   recordDeadLetter,
   recordTask,
+  RowReader,
   runConsumerTransaction,
   type CustomerViewData,
   type Em,
@@ -200,7 +201,7 @@ interface ApplyContext {
 
 async function loadSender(orm: Orm, party: PartyId): Promise<Sender | undefined> {
   try {
-    const row = await (orm.em.fork() as Em).findOne(PartyEntity, { id: party }, { fields: ['id', 'country', 'clients'] });
+    const [row] = await new RowReader(orm.em.fork() as Em).select<PartyRow>(PartyEntity, '"id" = ?', [party]);
     return row ? { id: row.id, country: row.country, clients: row.clients } : undefined;
   } catch (error) {
     throw domainErrorOfDriver(error) ?? error;
