@@ -188,7 +188,13 @@ describe.each(testDialects())('outbound fan-out on %s', (dialect) => {
 
   it("sends an interaction center's activity made on behalf of a client to that client (its own data, with content) and never to another client", async () => {
     const ic = topics.inbound('ic-riga');
-    await deliver(batchOf(ic, [envelope('ic-riga', 'contact.upserted', { externalId: 'IC-7', familyName: 'Ozola', phones: [{ value: '2612 3456' }] })]));
+    // One person, a customer of both clients: the center holds a record for each.
+    await deliver(
+      batchOf(ic, [
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-7', familyName: 'Ozola', phones: [{ value: '2612 3456' }], onBehalfOf: 'insurer' }),
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-6', familyName: 'Ozola', phones: [{ value: '2612 3456' }], onBehalfOf: 'oem' }),
+      ]),
+    );
     const activity = (externalId: string, onBehalfOf?: string) =>
       envelope('ic-riga', 'activity.recorded', {
         externalId,
@@ -225,11 +231,34 @@ describe.each(testDialects())('outbound fan-out on %s', (dialect) => {
     expect(own['dealer-berlin']).toEqual([]);
   });
 
+  it("projects a contact an interaction center captured for a client to that client and its grantees only, never to the center's other client or its own grantees", async () => {
+    const ic = topics.inbound('ic-riga');
+    const capture = (externalId: string, phone: string, onBehalfOf: string) =>
+      envelope('ic-riga', 'contact.upserted', { externalId, givenName: 'Laura', familyName: 'Kalniņa', phones: [{ value: phone, label: 'mobile' }], onBehalfOf });
+    const projected = (received: Record<Party, Received[]>) =>
+      Object.fromEntries(parties.map((party) => [party, received[party].map((message) => customerProjectedV1.parse(message.envelope.payload))])) as Record<
+        Party,
+        ReturnType<typeof customerProjectedV1.parse>[]
+      >;
+
+    const forOem = projected(await deliver(batchOf(ic, [capture('IC-20', '2612 5555', 'oem')])));
+    const customerId = await customerOf('ic-riga', 'IC-20');
+    const phones = [{ value: '+37126125555', label: 'mobile' }];
+    expect(forOem.oem).toMatchObject([{ customerId, identity: { familyName: 'Kalniņa' }, contact: { phones } }]);
+    // The OEM grants this dealer identity only: its projection without the contact section. (Munich's agreement was revoked above.)
+    expect(forOem['dealer-berlin']).toEqual([{ customerId, yourExternalIds: [], identity: expect.objectContaining({ familyName: 'Kalniņa' }) }]);
+    for (const party of ['insurer', 'ic-riga', 'dealer-hamburg', 'dealer-munich'] as const) expect(forOem[party]).toEqual([]);
+
+    const forInsurer = projected(await deliver(batchOf(ic, [capture('IC-21', '2612 6666', 'insurer')])));
+    expect(forInsurer.insurer).toMatchObject([{ contact: { phones: [{ value: '+37126126666' }] } }]);
+    for (const party of parties.filter((party) => party !== 'insurer')) expect(forInsurer[party]).toEqual([]);
+  });
+
   it('hands a task to its assignee and reports status changes back to the creator', async () => {
     const ic = topics.inbound('ic-riga');
     const received = await deliver(
       batchOf(ic, [
-        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-8', familyName: 'Egle', phones: [{ value: '2612 9999' }] }),
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-8', familyName: 'Egle', phones: [{ value: '2612 9999' }], onBehalfOf: 'oem' }),
         envelope('ic-riga', 'task.created', {
           externalId: 'LEAD-1',
           customerExternalId: 'IC-8',

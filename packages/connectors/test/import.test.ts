@@ -356,7 +356,7 @@ describe.each(testDialects())('bulk import on %s', (dialect) => {
 
   it("imports an interaction center's activities after its contacts; an activity for a party it does not act for is rejected", async () => {
     const contacts = join(dir, 'ic-contacts.jsonl');
-    await writeFile(contacts, `${JSON.stringify({ externalId: 'IC-1', givenName: 'Ērika', familyName: 'Liepiņa', phones: [{ value: '29 300 001' }] })}\n`);
+    await writeFile(contacts, `${JSON.stringify({ externalId: 'IC-1', givenName: 'Ērika', familyName: 'Liepiņa', phones: [{ value: '29 300 001' }], onBehalfOf: 'oem' })}\n`);
     expect(await importFile({ orm, bus, party: 'ic-riga', file: contacts, kind: 'contacts' })).toMatchObject({ accepted: 1, rejected: 0 });
     const activities = join(dir, 'ic-activities.csv');
     await writeFile(

@@ -283,11 +283,33 @@ describe.each(testDialects())('ingest pipeline on %s', (dialect) => {
     ]);
   });
 
+  it("dead-letters an interaction center's contact data that names no client or a party it does not serve, with the field and the reason", async () => {
+    const { deadLettered } = await deliver(
+      batchOf(ic, [
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-30', familyName: 'Bērziņa', phones: [{ value: '2700 0030' }] }),
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-31', familyName: 'Bērziņa', phones: [{ value: '2700 0031' }], onBehalfOf: 'dealer-riga' }),
+        envelope('ic-riga', 'contact.deleted', { externalId: 'IC-30' }),
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-32', familyName: 'Bērziņa', phones: [{ value: '2700 0032' }], onBehalfOf: 'oem' }),
+      ]),
+    );
+    expect(deadLettered.map((event) => event.code)).toEqual(['ON_BEHALF_OF_REQUIRED', 'NOT_A_CLIENT', 'ON_BEHALF_OF_REQUIRED']);
+    const em = fork();
+    const letters = await em.find(DeadLetterEntity, { id: { $in: deadLettered.map((event) => event.deadLetterId) } }, { orderBy: { id: 'asc' } });
+    expect(letters.map((letter) => letter.issues)).toEqual([
+      [{ path: 'payload.onBehalfOf', message: 'is required: ic-riga is an interaction center and captures contact data only for one of its clients (oem)' }],
+      [{ path: 'payload.onBehalfOf', message: 'ic-riga does not act on behalf of dealer-riga' }],
+      [{ path: 'payload.onBehalfOf', message: 'is required: ic-riga is an interaction center and captures contact data only for one of its clients (oem)' }],
+    ]);
+    expect((await em.find(SourceRecordEntity, { party: 'ic-riga', externalId: { $in: ['IC-30', 'IC-31', 'IC-32'] } })).map((link) => [link.externalId, link.onBehalfOf])).toEqual([
+      ['IC-32', 'oem'],
+    ]);
+  });
+
   it('refuses an act on behalf of a party the interaction center does not serve, and a task for a party that may not see it', async () => {
     const { deadLettered } = await deliver(
       batchOf(ic, [
         envelope('ic-riga', 'call.event', { callId: 'C-9', state: 'ringing', at: '2026-03-03T09:00:00+02:00', callerNumber: '2700 0001', dialledNumber: '+371 6700 0000', onBehalfOf: 'dealer-riga' }),
-        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-1', familyName: 'Vītola', phones: [{ value: '2700 0001' }] }),
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-1', familyName: 'Vītola', phones: [{ value: '2700 0001' }], onBehalfOf: 'oem' }),
         envelope('ic-riga', 'task.created', { externalId: 'T-1', customerExternalId: 'IC-1', assignee: 'dealer-riga', kind: 'lead', title: 'Wants a test drive' }),
         envelope('ic-riga', 'task.created', { externalId: 'T-2', customerExternalId: 'IC-1', assignee: 'dealer-berlin', kind: 'lead', title: 'Wants a test drive', onBehalfOf: 'oem' }),
       ]),

@@ -53,8 +53,8 @@ describe.each(testDialects())('golden record on %s', (dialect) => {
     const own = await AccessScope.load(em, { party: 'dealer-riga' });
     const view = (await loadCustomerViews(em, own, [first.customerId])).get(first.customerId);
     expect(view).toMatchObject({ givenName: 'Janis', familyName: 'Berzins', preferredLanguage: 'lv' });
-    expect(view?.phones).toEqual([{ value: '+37126123456', label: 'other', sourceParty: 'oem', grant: expect.objectContaining({ kind: 'agreement' }) }]);
-    expect(view?.sources).toEqual([{ party: 'dealer-riga', externalId: 'R-1' }, { party: 'oem', externalId: 'OEM-77' }]);
+    expect(view?.phones).toEqual([{ value: '+37126123456', label: 'other', sourceParty: 'oem', onBehalfOf: null, grant: expect.objectContaining({ kind: 'agreement' }) }]);
+    expect(view?.sources).toEqual([{ party: 'dealer-riga', externalId: 'R-1', onBehalfOf: null }, { party: 'oem', externalId: 'OEM-77', onBehalfOf: null }]);
   });
 
   it('shows a party without an agreement nothing, and only the agreed data classes to a grantee', async () => {

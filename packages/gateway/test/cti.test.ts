@@ -161,7 +161,7 @@ describe.each(testDialects())('CTI call events over HTTP on %s', (dialect) => {
     const { ic, oem } = parties;
     const em = () => orm.em.fork() as Em;
     const before = { outbox: await em().count(OutboxMessageEntity, {}), calls: await em().count(CallEventEntity, {}) };
-    const contact = { ...callEvent(ic, oem, 'X', 'ringing', '2026-05-04T10:00:00Z'), type: 'contact.upserted', payload: { externalId: 'IC-1', familyName: 'Ozols' } };
+    const contact = { ...callEvent(ic, oem, 'X', 'ringing', '2026-05-04T10:00:00Z'), type: 'contact.upserted', payload: { externalId: 'IC-1', familyName: 'Ozols', onBehalfOf: oem } };
     const response = await postCalls(gateway.url, ic, setup.inboundSecret, contact);
     expect(response).toMatchObject({ status: 400, body: { error: { code: 'INVALID_EVENTS', issues: [{ path: 'type', message: 'contact.upserted is not taken here (only call.event)' }] } } });
     const badNumber = callEvent(ic, oem, 'CALL-2', 'ringing', '2026-05-04T10:00:00Z');

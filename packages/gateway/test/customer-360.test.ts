@@ -55,7 +55,7 @@ describe('mutation inputs', () => {
     };
     const without = (keys: string[], ...dropped: string[]) => keys.filter((key) => !dropped.includes(key)).sort();
     expect(fieldsOf('RecordActivityInput')).toEqual(without(Object.keys(activityRecordInput.shape), 'onBehalfOf'));
-    expect(fieldsOf('UpsertContactInput')).toEqual(without(Object.keys(customerRecordInput().shape)));
+    expect(fieldsOf('UpsertContactInput')).toEqual(without(Object.keys(customerRecordInput().shape), 'onBehalfOf'));
     expect(fieldsOf('RecordConsentInput')).toEqual(without(Object.keys(consentInput.shape)));
     expect(fieldsOf('CreateTaskInput')).toEqual(without(Object.keys(taskInput.shape), 'onBehalfOf'));
   });
@@ -254,6 +254,48 @@ describe.each(testDialects())('customer 360, mutations and access audit on %s', 
       const badPhone = await gateway.graphql(upsertContactMutation, { input: { externalId: 'DMS-3', familyName: 'Nobody', phones: [{ value: '12' }] } }, dealer);
       expect(badPhone.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', issues: [{ path: 'input.phones.0.value', message: expect.stringMatching(/^"12" /) }] });
       expect({ customers: await fork().count(CustomerEntity), sources: await fork().count(SourceRecordEntity), outbox: await logHead() }).toEqual(before);
+    });
+
+    it("upsertContact: an interaction-center agent's record is the client's data, seen by the client's grantees and by the agent only while acting for that client", async () => {
+      const head = await logHead();
+      const input = { externalId: 'IC-20', givenName: 'Laura', familyName: 'Kalniņa', phones: [{ value: '+371 2612 5555', label: 'mobile' }] };
+      const { body } = await gateway.graphql(upsertContactMutation, { input }, agentForOem);
+      expect(body.errors).toBeUndefined();
+      expect(body.data.upsertContact.customer).toEqual({ displayName: 'Laura Kalniņa', phones: [{ value: '+37126125555', source: { party: 'ic-riga' } }] });
+      const id = body.data.upsertContact.customerId;
+      expect(await fork().findOneOrFail(SourceRecordEntity, { party: 'ic-riga', externalId: 'IC-20' })).toMatchObject({ onBehalfOf: 'oem' });
+
+      // Fan-out under the client's agreements: the OEM (its own data) and its grantee, never the other client.
+      const projectedTo = async (party: string) => (await outboxFor(party, head)).filter((event) => event.type === 'customer.projected').map((event) => event.payload);
+      expect(await projectedTo('oem')).toMatchObject([{ customerId: id, contact: { phones: [{ value: '+37126125555' }] } }]);
+      expect(await projectedTo('dealer-berlin')).toMatchObject([{ customerId: id, contact: { phones: [{ value: '+37126125555' }] } }]);
+      expect(await projectedTo('moto')).toEqual([]);
+      expect(await projectedTo('ic-riga')).toEqual([]);
+
+      const reads = /* GraphQL */ `
+        query($id: ID!, $phone: String!) {
+          customer(id: $id) { phones { value } }
+          customers(search: $phone) { customers { id } }
+          node(id: $id) { ... on Customer { phones { value } } }
+        }
+      `;
+      const seenBy = async (principal: Principal) => {
+        const result = await gateway.graphql(reads, { id, phone: '+371 2612 5555' }, principal);
+        expect(result.body.errors).toBeUndefined();
+        return result.body.data;
+      };
+      const phones = { phones: [{ value: '+37126125555' }] };
+      expect(await seenBy(agentForOem)).toEqual({ customer: phones, customers: { customers: [{ id }] }, node: phones });
+      expect(await seenBy(dealer)).toEqual({ customer: phones, customers: { customers: [{ id }] }, node: phones });
+      expect(await seenBy(agentForMoto)).toEqual({ customer: null, customers: { customers: [] }, node: null });
+    });
+
+    it('upsertContact: an interaction center cannot send contact data for no client', async () => {
+      const before = { sources: await fork().count(SourceRecordEntity), outbox: await logHead() };
+      const unscoped: Principal = { subject: 'ilze', party: 'ic-riga', role: 'agent' };
+      const { body } = await gateway.graphql(upsertContactMutation, { input: { externalId: 'IC-21', familyName: 'Nobody' } }, unscoped);
+      expect(body.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+      expect({ sources: await fork().count(SourceRecordEntity), outbox: await logHead() }).toEqual(before);
     });
 
     const recordConsentMutation = /* GraphQL */ `

@@ -8,6 +8,7 @@ export * from './normalise/vin.js';
 export * from './normalise/name.js';
 export * from './common/common.contract.js';
 export * from './parties/party.contract.js';
+export * from './parties/on-behalf-of.js';
 export * from './customers/contact-point.contract.js';
 export * from './customers/vehicle.contract.js';
 export * from './customers/customer.contract.js';

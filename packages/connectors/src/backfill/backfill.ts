@@ -62,7 +62,8 @@ export async function backfillParty(options: BackfillOptions): Promise<BackfillR
       const page = await options.orm.em.fork().transactional(async (em) => {
         const links = await em.find(
           SourceRecordEntity,
-          { party: grantor, deletedAt: null, ...(after ? { customer: { $gt: after } } : {}) },
+          // The grantor's records, and those interaction centers hold on its behalf (its data: see `controllerOf`).
+          { $or: [{ party: grantor, onBehalfOf: null }, { onBehalfOf: grantor }], deletedAt: null, ...(after ? { customer: { $gt: after } } : {}) },
           { orderBy: { customer: 'asc' }, limit: pageSize, fields: ['customer'] },
         );
         const ids = [...new Set(links.map((link) => link.customer))];

@@ -2,6 +2,7 @@ import type { PartyId } from '@tandem/schema';
 import {
   AccessScope,
   activityView,
+  controllerOf,
   customerViewOf,
   isCustomerVisible,
   isInForce,
@@ -19,7 +20,7 @@ import { assignedTask, customerProjection, customerSections, envelopeBody, outbo
 
 /** A change a party's event made to the hub's state, as far as other parties may hear of it. */
 export type SyncChange =
-  | { readonly kind: 'customer'; readonly customerId: string; readonly occurredAt: Date }
+  | { readonly kind: 'customer'; readonly customerId: string; readonly occurredAt: Date; readonly onBehalfOf?: PartyId }
   | { readonly kind: 'activity'; readonly activity: ActivityRow; readonly occurredAt: Date }
   | { readonly kind: 'task'; readonly task: TaskRow; readonly occurredAt: Date };
 
@@ -30,8 +31,9 @@ interface Recipient {
 
 /**
  * Turns the changes a source party caused into outbound messages for the parties allowed to
- * receive them. Recipients are the grantees of agreements in force FROM the source (never the
- * source itself); what each receives is decided by its AccessScope, the same policy every read
+ * receive them. Recipients are the grantees of agreements in force FROM the change's controller
+ * (`controllerOf`: the source, or the client an interaction center acted for, which receives its
+ * own data too), never the source itself; what each receives is decided by its AccessScope, the same policy every read
  * path uses. One instance per consumed batch: agreements are loaded once, at one instant (`at`),
  * so a revocation stops the flow from the next batch on.
  */
@@ -50,29 +52,39 @@ export class OutboundFanOut {
    */
   async project(em: Em, source: PartyId, changes: readonly SyncChange[], known?: ReadonlyMap<string, CustomerViewData>): Promise<OutgoingMessage[]> {
     if (changes.length === 0) return [];
-    const customers = new Map<string, Date>();
+    /** Changed customers by the controller of the change (`controllerOf`): whose agreements project them. */
+    const customersBy = new Map<PartyId, Map<string, Date>>();
     const activities = new Map<string, { readonly activity: ActivityRow; readonly occurredAt: Date }>();
     const tasks = new Map<string, { readonly task: TaskRow; readonly occurredAt: Date }>();
     for (const change of changes) {
-      if (change.kind === 'customer') customers.set(change.customerId, latest(customers.get(change.customerId), change.occurredAt));
-      else if (change.kind === 'activity') activities.set(change.activity.id, change);
+      if (change.kind === 'customer') {
+        const controller = controllerOf({ party: source, onBehalfOf: change.onBehalfOf });
+        const customers = customersBy.get(controller) ?? new Map<string, Date>();
+        customers.set(change.customerId, latest(customers.get(change.customerId), change.occurredAt));
+        customersBy.set(controller, customers);
+      } else if (change.kind === 'activity') activities.set(change.activity.id, change);
       else tasks.set(change.task.id, change);
     }
     const recipients = await this.recipientsOf(em, source);
     const activityRecipients = await this.activityRecipients(em, source, recipients, activities);
-    const projected = recipients.filter(({ scope }) => customerSections.some((section) => scope.canSee(source, section)));
+    const projections: { readonly controller: PartyId; readonly recipients: Recipient[]; readonly customers: ReadonlyMap<string, Date> }[] = [];
+    for (const [controller, customers] of customersBy) {
+      const candidates = controller === source ? recipients : await this.controllerRecipients(em, source, controller);
+      const projected = candidates.filter(({ scope }) => customerSections.some((section) => scope.canSee(controller, section)));
+      if (projected.length > 0) projections.push({ controller, recipients: projected, customers });
+    }
     const shared = activityRecipients.flatMap((recipient) => {
       const eligible = [...activities.values()].filter(({ activity }) => activity.party === source && recipient.scope.canSeeActivity(activity));
       return eligible.length > 0 ? [{ ...recipient, eligible }] : [];
     });
     const concerned = [
-      ...(projected.length > 0 ? customers.keys() : []),
+      ...projections.flatMap(({ customers }) => [...customers.keys()]),
       ...shared.flatMap(({ eligible }) => eligible.map(({ activity }) => activity.customer)),
     ];
     const data = new Map(known);
     for (const [id, stored] of await loadCustomerViewData(em, concerned.filter((id) => !data.has(id)))) data.set(id, stored);
     return [
-      ...this.customerMessages(source, projected, customers, data),
+      ...projections.flatMap(({ controller, recipients: projected, customers }) => this.customerMessages(source, controller, projected, customers, data)),
       ...this.activityMessages(source, shared, data),
       ...this.taskMessages(source, recipients, [...tasks.values()]),
     ];
@@ -96,6 +108,15 @@ export class OutboundFanOut {
     return [...all.values()];
   }
 
+  /**
+   * Recipients of what an interaction center (`source`) captured on behalf of `controller`: the
+   * client itself (its own data) and the client's grantees, never the center (the change is its own).
+   */
+  private async controllerRecipients(em: Em, source: PartyId, controller: PartyId): Promise<Recipient[]> {
+    const [client] = await this.#scopesOf(em, [controller]);
+    return [client!, ...(await this.recipientsOf(em, controller))].filter((recipient) => recipient.party !== source);
+  }
+
   /** Parties holding an agreement in force from `source`, each with its scope. */
   async recipientsOf(em: Em, source: PartyId): Promise<Recipient[]> {
     let agreements = this.#agreementsFrom.get(source);
@@ -105,7 +126,11 @@ export class OutboundFanOut {
       agreements = rows.filter((row) => row.grantee !== source && isInForce(row, this.at));
       this.#agreementsFrom.set(source, agreements);
     }
-    const parties = [...new Set(agreements.map((agreement) => agreement.grantee))].sort();
+    return this.#scopesOf(em, [...new Set(agreements.map((agreement) => agreement.grantee))].sort());
+  }
+
+  /** Each party with its scope, the agreements granted to it read once per fan-out. */
+  async #scopesOf(em: Em, parties: readonly PartyId[]): Promise<Recipient[]> {
     const missing = parties.filter((party) => !this.#scopes.has(party));
     if (missing.length > 0) {
       const granted = await new RowReader(em).selectIn<SharingAgreementRow>(SharingAgreementEntity, 'grantee', missing, '', '"revoked_at" is null');
@@ -128,6 +153,7 @@ export class OutboundFanOut {
    */
   private customerMessages(
     source: PartyId,
+    controller: PartyId,
     recipients: readonly Recipient[],
     customers: ReadonlyMap<string, Date>,
     data: ReadonlyMap<string, CustomerViewData>,
@@ -144,11 +170,11 @@ export class OutboundFanOut {
           memo = { parties: partiesOf(stored), bodies: new Map() };
           shared.set(customerId, memo);
         }
-        const signature = source === scope.viewer.party ? undefined : projectionSignature(memo.parties, scope, source, decisions);
+        const signature = controller === scope.viewer.party ? undefined : projectionSignature(memo.parties, scope, controller, decisions);
         let body = signature === undefined ? undefined : memo.bodies.get(signature);
         if (body === undefined) {
           const view = customerViewOf(stored, scope);
-          body = view ? envelopeBody({ type: 'customer.projected', source, customerId, occurredAt }, JSON.stringify(customerProjection(view, scope, source))) : null;
+          body = view ? envelopeBody({ type: 'customer.projected', source, customerId, occurredAt }, JSON.stringify(customerProjection(view, scope, controller))) : null;
           if (signature !== undefined) memo.bodies.set(signature, body);
         }
         if (body === null) continue;
@@ -204,24 +230,28 @@ export class OutboundFanOut {
   }
 }
 
-/** Every party that contributed to the customer's stored state. */
+/** Every party that contributed to the customer's stored state, and every client it was captured for. */
 function partiesOf(data: CustomerViewData): PartyId[] {
   const parties = new Set<PartyId>();
-  for (const source of data.sources) parties.add(source.party);
-  for (const point of data.points) parties.add(point.sourceParty);
-  for (const address of data.addresses) parties.add(address.sourceParty);
-  for (const link of data.vehicleLinks) parties.add(link.sourceParty);
+  const add = (party: PartyId, onBehalfOf: PartyId | null | undefined) => {
+    parties.add(party);
+    if (onBehalfOf) parties.add(onBehalfOf);
+  };
+  for (const source of data.sources) add(source.party, source.onBehalfOf);
+  for (const point of data.points) add(point.sourceParty, point.onBehalfOf);
+  for (const address of data.addresses) add(address.sourceParty, address.onBehalfOf);
+  for (const link of data.vehicleLinks) add(link.sourceParty, link.onBehalfOf);
   return [...parties];
 }
 
 /**
  * What a customer's projection for `scope` depends on: the scope's decision on each data class
- * of the projection for `source` and for each contributing party (`decisions` keeps them per
+ * of the projection for the change's controller and for each contributing party (`decisions` keeps them per
  * party for the batch). Undefined when the recipient holds one of the customer's records itself
  * (its own external ids make its payload its own).
  */
-function projectionSignature(parties: readonly PartyId[], scope: AccessScope, source: PartyId, decisions: Map<PartyId, string>): string | undefined {
-  let signature = decisionsOn(source, scope, decisions);
+function projectionSignature(parties: readonly PartyId[], scope: AccessScope, controller: PartyId, decisions: Map<PartyId, string>): string | undefined {
+  let signature = decisionsOn(controller, scope, decisions);
   for (const party of parties) {
     if (party === scope.viewer.party) return undefined;
     signature += decisionsOn(party, scope, decisions);

@@ -17,28 +17,29 @@ export interface OutboundPayloadsV1 {
 export const customerSections = ['identity', 'contact', 'vehicles'] as const;
 
 /**
- * What the recipient of `scope` receives about a customer after a change by `source`: the
- * sections whose data class the recipient's agreements from `source` grant, each filled from the
+ * What the recipient of `scope` receives about a customer after a change whose data `controller`
+ * controls (the source, or the client an interaction center acted for): the sections whose data
+ * class the recipient's agreements from `controller` grant, each filled from the
  * recipient's own customer view (the same view the API serves). Sections not granted are absent,
  * not empty.
  */
-export function customerProjection(view: CustomerView, scope: AccessScope, source: PartyId): CustomerProjectedV1 {
+export function customerProjection(view: CustomerView, scope: AccessScope, controller: PartyId): CustomerProjectedV1 {
   const projection: CustomerProjectedV1 = {
     customerId: view.id,
     yourExternalIds: view.sources.filter((record) => record.party === scope.viewer.party).map((record) => record.externalId),
   };
-  if (scope.canSee(source, 'identity')) {
+  if (scope.canSee(controller, 'identity')) {
     const { kind, givenName, familyName, companyName, preferredLanguage } = view;
     projection.identity = { kind, givenName, familyName, companyName, preferredLanguage };
   }
-  if (scope.canSee(source, 'contact')) {
+  if (scope.canSee(controller, 'contact')) {
     projection.contact = {
       phones: view.phones.map(({ value, label }) => ({ value, label })),
       emails: view.emails.map(({ value, label }) => ({ value, label })),
       addresses: view.addresses.map(({ street, postalCode, city, country, label }) => ({ street, postalCode, city, country, label })),
     };
   }
-  if (scope.canSee(source, 'vehicles')) {
+  if (scope.canSee(controller, 'vehicles')) {
     projection.vehicles = view.vehicles.map(({ vin, brand, model, registrationDate, relation }) => ({
       vin,
       brand,

@@ -225,12 +225,12 @@ async function loadParty(orm: Orm, id: string): Promise<ImportingParty> {
   }
   let row;
   try {
-    row = await (orm.em.fork() as Em).findOne(PartyEntity, { id }, { fields: ['id', 'country', 'clients'] });
+    row = await (orm.em.fork() as Em).findOne(PartyEntity, { id }, { fields: ['id', 'kind', 'country', 'clients'] });
   } catch (error) {
     throw domainErrorOfDriver(error) ?? error;
   }
   if (!row) throw new TandemError('NOT_FOUND', 'UNKNOWN_PARTY', `Party ${id} is not registered: register it before importing its files`);
-  return { id: row.id, region: isPhoneRegion(row.country) ? row.country : undefined, clients: row.clients };
+  return { id: row.id, kind: row.kind, region: isPhoneRegion(row.country) ? row.country : undefined, clients: row.clients };
 }
 
 async function fileSize(path: string): Promise<number> {

@@ -44,7 +44,7 @@ type Shape = {
 
 const shapes: Record<ImportKind, Shape> = {
   contacts: {
-    scalars: ['externalId', 'kind', 'givenName', 'familyName', 'companyName', 'preferredLanguage'],
+    scalars: ['externalId', 'kind', 'givenName', 'familyName', 'companyName', 'preferredLanguage', 'onBehalfOf'],
     numbers: [],
     contactPoints: ['phones', 'emails'],
     groups: {

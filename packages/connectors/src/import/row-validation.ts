@@ -1,15 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { CountryCode, FieldIssue, PartyId } from '@tandem/schema';
-import { activityRecordInput, customerRecordInput, fieldIssuesFromZod, sourceKey, topics } from '@tandem/schema';
+import type { CountryCode, FieldIssue, OnBehalfOfRefusal, OnBehalfOfSender, PartyId } from '@tandem/schema';
+import { activityRecordInput, customerRecordInput, fieldIssuesFromZod, onBehalfOfRefusal, sourceKey, topics } from '@tandem/schema';
 import { columnOf, defaultMapping, referencedColumns, RowMapper, type ImportKind, type ImportMapping } from './import-mapping.js';
 
 /** The importing party as validation needs it. */
-export interface ImportingParty {
+export interface ImportingParty extends OnBehalfOfSender {
   readonly id: PartyId;
   /** Its country: national-format phone numbers are read in it. */
   readonly region: CountryCode | undefined;
-  /** Interaction centers: the parties it may record activities on behalf of. */
-  readonly clients: readonly string[];
 }
 
 /** Everything validation needs: plain data. */
@@ -30,13 +28,16 @@ export type RowInput =
   | { readonly row: number; readonly kind: 'object'; readonly value: Readonly<Record<string, unknown>> }
   | { readonly row: number; readonly kind: 'unreadable'; readonly reason: string; readonly column?: number };
 
+/** Why a row was refused: unreadable, against its contract, or naming a client the party does not serve. */
+export type RejectionCode = 'UNREADABLE_ROW' | 'INVALID_ROW' | OnBehalfOfRefusal['code'];
+
 export type RowOutcome =
   | { readonly accepted: true; readonly id: string; readonly key: string; readonly envelope: string }
   | {
       readonly accepted: false;
       /** `path` is the file's column when one holds the field, else the contract path ('' for the row as a whole). */
       readonly issues: readonly FieldIssue[];
-      readonly code: 'UNREADABLE_ROW' | 'INVALID_ROW' | 'NOT_A_CLIENT';
+      readonly code: RejectionCode;
       /** The event the row would have become (absent for rows that could not be read). */
       readonly envelope?: string;
     };
@@ -52,7 +53,7 @@ export class RowValidator {
   readonly #mapper: RowMapper | undefined;
   readonly #cellColumns: readonly string[];
   readonly #topic: string;
-  readonly #type: string;
+  readonly #type: 'contact.upserted' | 'activity.recorded';
   readonly #contacts;
 
   constructor(setup: ValidationSetup) {
@@ -94,23 +95,18 @@ export class RowValidator {
 
     let key: string | undefined;
     let problems: FieldIssue[] | undefined;
-    let code: 'INVALID_ROW' | 'NOT_A_CLIENT' = 'INVALID_ROW';
-    if (this.#setup.kind === 'contacts') {
-      const result = this.#contacts.safeParse(payload);
-      if (result.success) key = sourceKey(party.id, result.data.externalId);
-      else problems = fieldIssuesFromZod(result.error);
+    let code: RejectionCode = 'INVALID_ROW';
+    const result = this.#setup.kind === 'contacts' ? this.#contacts.safeParse(payload) : activityRecordInput.safeParse(payload);
+    const refusal = result.success ? onBehalfOfRefusal(party, this.#type, result.data.onBehalfOf) : undefined;
+    if (!result.success) {
+      problems = fieldIssuesFromZod(result.error);
+    } else if (refusal) {
+      // Ingest would refuse it too: say so per row, with the rest of the file.
+      problems = [refusal.issue];
+      code = refusal.code;
     } else {
-      const result = activityRecordInput.safeParse(payload);
-      if (!result.success) {
-        problems = fieldIssuesFromZod(result.error);
-      } else if (result.data.onBehalfOf !== undefined && !party.clients.includes(result.data.onBehalfOf)) {
-        // Ingest would refuse it too (NOT_A_CLIENT): say so per row, with the rest of the file.
-        problems = [{ path: 'onBehalfOf', message: `${party.id} does not act on behalf of ${result.data.onBehalfOf}` }];
-        code = 'NOT_A_CLIENT';
-      } else {
-        // Activities share their customer's partition key: ordered after the customer's own events.
-        key = sourceKey(party.id, result.data.customerExternalId);
-      }
+      // Activities share their customer's partition key: ordered after the customer's own events.
+      key = sourceKey(party.id, 'customerExternalId' in result.data ? result.data.customerExternalId : result.data.externalId);
     }
 
     const id = uuidv7();

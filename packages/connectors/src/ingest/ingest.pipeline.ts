@@ -1,5 +1,5 @@
 import type { DecodedInboundEvent, PartyId } from '@tandem/schema';
-import { decodeInboundEvent, isPhoneRegion, partyOfInboundTopic, TandemError, ValidationError } from '@tandem/schema';
+import { decodeInboundEvent, isPhoneRegion, onBehalfOfIn, onBehalfOfRefusal, partyOfInboundTopic, TandemError, ValidationError } from '@tandem/schema';
 import {
   ActivityBatch,
   deadLettersAtOffsets,
@@ -36,7 +36,7 @@ export interface IngestDeps {
 }
 
 /** The sending party as far as the pipeline needs it. */
-type Sender = Pick<PartyRow, 'id' | 'country' | 'clients'>;
+type Sender = Pick<PartyRow, 'id' | 'kind' | 'country' | 'clients'>;
 
 /** A message after decoding: an event to apply, or the reason it cannot be taken. */
 type Prepared =
@@ -202,7 +202,7 @@ interface ApplyContext {
 async function loadSender(orm: Orm, party: PartyId): Promise<Sender | undefined> {
   try {
     const [row] = await new RowReader(orm.em.fork() as Em).select<PartyRow>(PartyEntity, '"id" = ?', [party]);
-    return row ? { id: row.id, country: row.country, clients: row.clients } : undefined;
+    return row ? { id: row.id, kind: row.kind, country: row.country, clients: row.clients } : undefined;
   } catch (error) {
     throw domainErrorOfDriver(error) ?? error;
   }
@@ -217,10 +217,8 @@ function prepare(message: ConsumedMessage, topic: string, party: PartyId | undef
     if (event.source !== party) {
       throw new ValidationError([{ path: 'source', message: `is ${event.source}, but the message came on ${party}'s topic ${topic}` }], 'SOURCE_MISMATCH');
     }
-    const onBehalfOf = 'onBehalfOf' in event.payload ? event.payload.onBehalfOf : undefined;
-    if (onBehalfOf !== undefined && !sender.clients.includes(onBehalfOf)) {
-      throw new ValidationError([{ path: 'payload.onBehalfOf', message: `${party} does not act on behalf of ${onBehalfOf}` }], 'NOT_A_CLIENT');
-    }
+    const refusal = onBehalfOfRefusal(sender, event.type, onBehalfOfIn(event.payload));
+    if (refusal) throw new ValidationError([{ ...refusal.issue, path: `payload.${refusal.issue.path}` }], refusal.code);
     return { kind: 'event', message, event };
   } catch (error) {
     if (error instanceof TandemError) return { kind: 'rejected', message, error };
@@ -381,13 +379,15 @@ async function applyCustomerEvents(
     const occurredAt = new Date(event.occurredAt);
     switch (event.type) {
       case 'contact.upserted': {
-        const change = await golden.apply(event.source, event.payload, occurredAt);
-        changes.push({ kind: 'customer', customerId: change.customerId, occurredAt });
+        const { customerId } = await golden.apply(event.source, event.payload, occurredAt);
+        changes.push({ kind: 'customer', customerId, occurredAt, onBehalfOf: event.payload.onBehalfOf });
         break;
       }
-      case 'contact.deleted':
-        changes.push({ kind: 'customer', customerId: await golden.unlink(event.source, event.payload.externalId, occurredAt), occurredAt });
+      case 'contact.deleted': {
+        const { externalId, onBehalfOf } = event.payload;
+        changes.push({ kind: 'customer', customerId: await golden.unlink(event.source, externalId, occurredAt, onBehalfOf), occurredAt, onBehalfOf });
         break;
+      }
       case 'activity.recorded':
         changes.push({ kind: 'activity', activity: await activityBatch.record(event.source, event.payload, at), occurredAt });
         break;

@@ -1,5 +1,5 @@
 import type { DecodedInboundEvent, FieldIssue, InboundEventType, PartyId } from '@tandem/schema';
-import { decodeInboundEvent, isPhoneRegion, partyId as partyIdContract, TandemError, topics, ValidationError } from '@tandem/schema';
+import { decodeInboundEvent, isPhoneRegion, onBehalfOfIn, onBehalfOfRefusal, partyId as partyIdContract, TandemError, topics, ValidationError } from '@tandem/schema';
 import {
   domainErrorOfDriver,
   findWebhookEndpoint,
@@ -98,7 +98,7 @@ export async function acceptInboundEvents(deps: InboundWebhookDeps, request: Inb
 
 async function loadParty(em: Em, party: PartyId) {
   try {
-    const [endpoint, sender] = await Promise.all([findWebhookEndpoint(em, party), em.findOne(PartyEntity, { id: party }, { fields: ['id', 'country', 'clients'] })]);
+    const [endpoint, sender] = await Promise.all([findWebhookEndpoint(em, party), em.findOne(PartyEntity, { id: party }, { fields: ['id', 'kind', 'country', 'clients'] })]);
     return { endpoint, sender };
   } catch (error) {
     throw domainErrorOfDriver(error) ?? error;
@@ -106,7 +106,7 @@ async function loadParty(em: Em, party: PartyId) {
 }
 
 /** Decodes the body into inbound-topic messages, or throws one ValidationError naming every bad field. */
-function decodeRequest(body: Uint8Array, sender: Pick<PartyRow, 'id' | 'country' | 'clients'>, types: readonly InboundEventType[] | undefined): OutgoingMessage[] {
+function decodeRequest(body: Uint8Array, sender: Pick<PartyRow, 'id' | 'kind' | 'country' | 'clients'>, types: readonly InboundEventType[] | undefined): OutgoingMessage[] {
   let json: unknown;
   try {
     json = JSON.parse(utf8.decode(body));
@@ -147,11 +147,9 @@ function decodeRequest(body: Uint8Array, sender: Pick<PartyRow, 'id' | 'country'
     const before = issues.length;
     if (types && !types.includes(event.type)) issues.push({ path: at('type'), message: `${event.type} is not taken here (only ${types.join(', ')})` });
     if (event.source !== sender.id) issues.push({ path: at('source'), message: `is ${event.source}, but the request was signed by ${sender.id}` });
-    // The pipeline would dead-letter it (NOT_A_CLIENT); refusing here tells the partner at once.
-    const onBehalfOf = 'onBehalfOf' in event.payload ? event.payload.onBehalfOf : undefined;
-    if (onBehalfOf !== undefined && !sender.clients.includes(onBehalfOf)) {
-      issues.push({ path: at('payload.onBehalfOf'), message: `${sender.id} does not act on behalf of ${onBehalfOf}` });
-    }
+    // The pipeline would dead-letter it; refusing here tells the partner at once.
+    const refusal = onBehalfOfRefusal(sender, event.type, onBehalfOfIn(event.payload));
+    if (refusal) issues.push({ path: at(`payload.${refusal.issue.path}`), message: refusal.issue.message });
     if (issues.length > before) return;
     messages.push({
       topic: topics.inbound(sender.id),

@@ -1,6 +1,11 @@
 import type { DataClass, PartyId } from '@tandem/schema';
-import type { AccessScope, Grant } from '../sharing/access-scope.js';
-import type { ActivityView, CustomerView } from '../customers/customer-view.service.js';
+import { controllerOf, type AccessScope, type Grant } from '../sharing/access-scope.js';
+import type { ActivityView, Captured, CustomerView } from '../customers/customer-view.service.js';
+
+/** The party whose data a value in a view is (the grantor of the agreement it is seen under). */
+function ownerOf(value: Captured): PartyId {
+  return controllerOf({ party: value.sourceParty, onBehalfOf: value.onBehalfOf });
+}
 
 /** Who reads, in which request. */
 export interface AccessReader {
@@ -57,11 +62,11 @@ export class AccessTrail {
   /** Everything a customer view holds: identity (per visible source), contact points, addresses, vehicles. */
   noteCustomerView(view: CustomerView, scope: AccessScope): void {
     for (const source of view.sources) {
-      const grant = scope.grantFor(source.party, 'identity');
-      if (grant) this.note(view.id, 'identity', source.party, grant);
+      const grant = scope.grantForContribution(source, 'identity');
+      if (grant) this.note(view.id, 'identity', controllerOf(source), grant);
     }
-    for (const point of [...view.phones, ...view.emails, ...view.addresses]) this.note(view.id, 'contact', point.sourceParty, point.grant);
-    for (const vehicle of view.vehicles) this.note(view.id, 'vehicles', vehicle.sourceParty, vehicle.grant);
+    for (const point of [...view.phones, ...view.emails, ...view.addresses]) this.note(view.id, 'contact', ownerOf(point), point.grant);
+    for (const vehicle of view.vehicles) this.note(view.id, 'vehicles', ownerOf(vehicle), vehicle.grant);
   }
 
   /**
@@ -70,10 +75,10 @@ export class AccessTrail {
    */
   noteActivities(activities: readonly ActivityView[], scope: AccessScope): void {
     for (const activity of activities) {
-      const controller = activity.sourceParty === scope.viewer.party ? activity.sourceParty : (activity.onBehalfOf ?? activity.sourceParty);
-      const own: Grant = { kind: 'own' };
-      this.note(activity.customerId, 'activities', controller, scope.grantFor(controller, 'activities') ?? own);
-      if (activity.content !== null) this.note(activity.customerId, 'content', controller, scope.grantFor(controller, 'content') ?? own);
+      this.note(activity.customerId, 'activities', ownerOf(activity), activity.grant);
+      if (activity.content === null) continue;
+      const contribution = { party: activity.sourceParty, onBehalfOf: activity.onBehalfOf };
+      this.note(activity.customerId, 'content', ownerOf(activity), scope.grantForContribution(contribution, 'content') ?? activity.grant);
     }
   }
 

@@ -13,6 +13,8 @@ export const ContactPointEntity = defineEntity({
     value: p.string().length(320),
     label: p.enum([...contactLabels]),
     sourceParty: p.string().length(63),
+    /** Interaction centers: the client the value was captured for, whose data it is (see `controllerOf`). */
+    onBehalfOf: p.string().length(63).nullable(),
     updatedAt: p.datetime(),
   },
   uniques: [{ name: 'contact_point_customer_type_value_uq', properties: ['customer', 'type', 'value'] }],
@@ -32,6 +34,8 @@ export const AddressEntity = defineEntity({
     country: p.string().length(2),
     label: p.enum([...contactLabels]),
     sourceParty: p.string().length(63),
+    /** Interaction centers: the client the value was captured for, whose data it is (see `controllerOf`). */
+    onBehalfOf: p.string().length(63).nullable(),
     updatedAt: p.datetime(),
   },
 });

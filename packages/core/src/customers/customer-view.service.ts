@@ -3,7 +3,7 @@ import { nameKey, normaliseEmail, normalisePhone, normaliseVin } from '@tandem/s
 import { BulkSql, quote } from '../database/bulk-sql.js';
 import type { Em } from '../database/orm.js';
 import { RowReader } from '../database/read-rows.js';
-import type { AccessScope, Grant } from '../sharing/access-scope.js';
+import type { AccessScope, Contribution, Grant } from '../sharing/access-scope.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
 import { AddressEntity, ContactPointEntity, type AddressRow, type ContactPointRow } from './contact-point.entity.js';
 import { CustomerVehicleEntity, VehicleEntity, type CustomerVehicleRow, type VehicleRow } from './vehicle.entity.js';
@@ -16,6 +16,11 @@ export interface Sourced {
   readonly grant: Grant;
 }
 
+/** Customer data as the viewer sees it: also the client an interaction center captured it for (its controller). */
+export interface Captured extends Sourced {
+  readonly onBehalfOf: PartyId | null;
+}
+
 export interface CustomerView {
   readonly id: string;
   readonly kind: CustomerKind;
@@ -23,16 +28,16 @@ export interface CustomerView {
   readonly familyName: string | null;
   readonly companyName: string | null;
   readonly preferredLanguage: string | null;
-  readonly phones: readonly (Sourced & { value: string; label: ContactLabel })[];
-  readonly emails: readonly (Sourced & { value: string; label: ContactLabel })[];
-  readonly addresses: readonly (Sourced & { street: string; postalCode: string; city: string; country: string; label: ContactLabel })[];
-  readonly vehicles: readonly (Sourced & { vin: string; brand: string; model: string; registrationDate: string | null; relation: VehicleRelation })[];
-  /** The source records the viewer may know of: (party, externalId). */
-  readonly sources: readonly { party: PartyId; externalId: string }[];
+  readonly phones: readonly (Captured & { value: string; label: ContactLabel })[];
+  readonly emails: readonly (Captured & { value: string; label: ContactLabel })[];
+  readonly addresses: readonly (Captured & { street: string; postalCode: string; city: string; country: string; label: ContactLabel })[];
+  readonly vehicles: readonly (Captured & { vin: string; brand: string; model: string; registrationDate: string | null; relation: VehicleRelation })[];
+  /** The source records the viewer may know of: (party, externalId), and the client an interaction center holds it for. */
+  readonly sources: readonly { party: PartyId; externalId: string; onBehalfOf: PartyId | null }[];
   readonly updatedAt: Date;
 }
 
-export interface ActivityView extends Sourced {
+export interface ActivityView extends Captured {
   readonly id: string;
   readonly customerId: string;
   readonly externalId: string;
@@ -45,18 +50,19 @@ export interface ActivityView extends Sourced {
   /** Null unless the viewer holds the `content` data class from the activity's party. */
   readonly content: string | null;
   readonly actor: string | null;
-  readonly onBehalfOf: PartyId | null;
   readonly brand: string | null;
 }
 
 /** Customer ids among `ids` that the viewer may see at all (uniform: unknown and forbidden look the same). */
 export async function visibleCustomerIds(em: Em, scope: AccessScope, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const owners = scope.ownersVisibleFor('identity');
-  if (owners.length === 0) return new Set();
-  const party = owners.map(() => '?').join(', ');
-  const links = await new RowReader(em).selectIn<SourceRecordRow>(SourceRecordEntity, 'customer_id', ids, '', `"deleted_at" is null and "party" in (${party})`, owners);
-  return new Set(links.map((link) => link.customer));
+  const links = await new RowReader(em).selectIn<SourceRecordRow>(SourceRecordEntity, 'customer_id', ids, '', '"deleted_at" is null');
+  return new Set(links.filter((link) => canSeeSource(link, scope)).map((link) => link.customer));
+}
+
+/** Whether the viewer sees a source record (and its identity statement): `identity` data of its controller. */
+function canSeeSource(source: Contribution, scope: AccessScope): boolean {
+  return scope.canSeeContribution(source, 'identity');
 }
 
 /**
@@ -82,7 +88,6 @@ export interface CustomerViewData {
  */
 export async function loadCustomerViews(em: Em, scope: AccessScope, ids: readonly string[]): Promise<Map<string, CustomerView>> {
   const views = new Map<string, CustomerView>();
-  if (scope.ownersVisibleFor('identity').length === 0) return views;
   // Visibility is decided from the source records read with the rest (`customerViewOf`), not by a
   // query of its own: one statement less on every read, and an invisible customer still gets nothing.
   const data = await loadCustomerViewData(em, ids);
@@ -163,7 +168,7 @@ function compareText(a: string, b: string): number {
 
 /** Whether the viewer may see the customer at all: `visibleCustomerIds` for data already loaded. */
 export function isCustomerVisible(data: CustomerViewData, scope: AccessScope): boolean {
-  for (const source of data.sources) if (scope.canSee(source.party, 'identity')) return true;
+  for (const source of data.sources) if (canSeeSource(source, scope)) return true;
   return false;
 }
 
@@ -171,27 +176,30 @@ export function isCustomerVisible(data: CustomerViewData, scope: AccessScope): b
 export function customerViewOf(data: CustomerViewData, scope: AccessScope): CustomerView | undefined {
   if (!isCustomerVisible(data, scope)) return undefined;
   const { customer, sources } = data;
-  const phones: (Sourced & { value: string; label: ContactLabel })[] = [];
-  const emails: (Sourced & { value: string; label: ContactLabel })[] = [];
-  for (const { type, value, label, sourceParty } of data.points) {
-    const grant = scope.grantFor(sourceParty, 'contact');
-    if (grant) (type === 'phone' ? phones : emails).push({ value, label, sourceParty, grant });
+  const phones: CustomerView['phones'][number][] = [];
+  const emails: CustomerView['emails'][number][] = [];
+  for (const { type, value, label, sourceParty, onBehalfOf } of data.points) {
+    const grant = valueGrant(scope, sourceParty, onBehalfOf, 'contact');
+    if (grant) (type === 'phone' ? phones : emails).push({ value, label, sourceParty, onBehalfOf: onBehalfOf ?? null, grant });
   }
   const addresses: CustomerView['addresses'][number][] = [];
-  for (const { street, postalCode, city, country, label, sourceParty } of data.addresses) {
-    const grant = scope.grantFor(sourceParty, 'contact');
-    if (grant) addresses.push({ street, postalCode, city, country, label, sourceParty, grant });
+  for (const { street, postalCode, city, country, label, sourceParty, onBehalfOf } of data.addresses) {
+    const grant = valueGrant(scope, sourceParty, onBehalfOf, 'contact');
+    if (grant) addresses.push({ street, postalCode, city, country, label, sourceParty, onBehalfOf: onBehalfOf ?? null, grant });
   }
   const vehicles: CustomerView['vehicles'][number][] = [];
   for (const link of data.vehicleLinks) {
-    const grant = scope.grantFor(link.sourceParty, 'vehicles');
+    const grant = valueGrant(scope, link.sourceParty, link.onBehalfOf, 'vehicles');
     const vehicle = data.vehicles.get(link.vehicle);
     if (!grant || !vehicle) continue;
     const { vin, brand, model, registrationDate } = vehicle;
-    vehicles.push({ vin, brand, model, registrationDate: registrationDate ?? null, relation: link.relation, sourceParty: link.sourceParty, grant });
+    const { relation, sourceParty } = link;
+    vehicles.push({ vin, brand, model, registrationDate: registrationDate ?? null, relation, sourceParty, onBehalfOf: link.onBehalfOf ?? null, grant });
   }
-  const visibleSources: { party: PartyId; externalId: string }[] = [];
-  for (const { party, externalId } of sources) if (scope.canSee(party, 'identity')) visibleSources.push({ party, externalId });
+  const visibleSources: CustomerView['sources'][number][] = [];
+  for (const { party, externalId, onBehalfOf } of sources) {
+    if (canSeeSource({ party, onBehalfOf }, scope)) visibleSources.push({ party, externalId, onBehalfOf: onBehalfOf ?? null });
+  }
   const identity = identityView(customer, sources, scope);
   return {
     id: identity.id,
@@ -209,6 +217,11 @@ export function customerViewOf(data: CustomerViewData, scope: AccessScope): Cust
   };
 }
 
+/** How the viewer sees a contact point, address or vehicle link: through its controller (`AccessScope.grantForContribution`). */
+function valueGrant(scope: AccessScope, sourceParty: PartyId, onBehalfOf: PartyId | null | undefined, dataClass: DataClass): Grant | undefined {
+  return scope.grantForContribution({ party: sourceParty, onBehalfOf }, dataClass);
+}
+
 const identityFields = ['givenName', 'familyName', 'companyName', 'preferredLanguage'] as const;
 
 /**
@@ -217,7 +230,7 @@ const identityFields = ['givenName', 'familyName', 'companyName', 'preferredLang
  */
 function identityView(customer: CustomerRow, sources: readonly SourceRecordRow[], scope: AccessScope) {
   const visible: SourceRecordRow[] = [];
-  for (const source of sources) if (scope.canSee(source.party, 'identity')) visible.push(source);
+  for (const source of sources) if (canSeeSource(source, scope)) visible.push(source);
   if (visible.length > 1) visible.sort(newestStatementFirst);
   return {
     id: customer.id,
@@ -276,7 +289,7 @@ export async function loadTimeline(
 }
 
 export function activityView(row: ActivityRow, scope: AccessScope): ActivityView {
-  const grant = scope.grantFor(row.party, 'activities') ?? ({ kind: 'own' } as const);
+  const grant = scope.grantForContribution(row, 'activities') ?? ({ kind: 'own' } as const);
   return {
     id: row.id,
     customerId: row.customer,

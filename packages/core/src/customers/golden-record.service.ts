@@ -33,6 +33,9 @@ export interface GoldenRecordBatchKeys {
   readonly sources?: readonly SourceRef[];
 }
 
+/** Who supplied a contact point, address or vehicle link: the sending party and the client it acted for. */
+type ValueSource = Pick<ContactPointRow, 'sourceParty' | 'onBehalfOf'>;
+
 const identityFields = ['kind', 'givenName', 'familyName', 'companyName', 'preferredLanguage'] as const;
 type ContactType = ContactPointRow['type'];
 
@@ -72,7 +75,7 @@ export class GoldenRecordBatch {
   readonly #linksByVin = new Map<string, CustomerVehicleRow[]>();
   readonly #addressesByCustomer = new Map<string, AddressRow[]>();
   /** Address merges wait for `write`: they only need the customer's addresses, which are loaded then in one query. */
-  #pendingAddresses: { readonly customerId: string; readonly party: PartyId; readonly addresses: readonly PostalAddress[]; readonly at: Date }[] = [];
+  #pendingAddresses: { readonly customerId: string; readonly source: ValueSource; readonly addresses: readonly PostalAddress[]; readonly at: Date }[] = [];
   readonly #candidates: IdentityCandidates;
   readonly #created = new Set<string>();
 
@@ -108,7 +111,8 @@ export class GoldenRecordBatch {
   /**
    * Applies one party's view of a customer: link by (party, external id), else resolve, else
    * create; then merge field by field. A field keeps the value of the newest statement (`at`),
-   * and its provenance names the party that made it.
+   * and its provenance names the party that made it. Values an interaction center captured on
+   * behalf of a client (`record.onBehalfOf`) are stored as that client's data.
    */
   async apply(party: PartyId, record: CustomerRecord, at: Date): Promise<GoldenRecordChange> {
     const key = sourceKey(party, record.externalId);
@@ -126,25 +130,30 @@ export class GoldenRecordBatch {
     customer ??= this.#createCustomer(record, at);
     const atText = at.toISOString();
     const identity = sourceIdentity(record, atText);
+    const onBehalfOf = record.onBehalfOf ?? null;
     if (link) {
       link.deletedAt = null;
-      if (Date.parse(link.identity.at) <= at.getTime()) link.identity = identity;
+      if (Date.parse(link.identity.at) <= at.getTime()) Object.assign(link, { identity, onBehalfOf });
     } else {
-      this.#sources.created({ party, externalId: record.externalId, customer: customer.id, linkedAt: at, identity, deletedAt: null });
+      this.#sources.created({ party, externalId: record.externalId, customer: customer.id, linkedAt: at, identity, onBehalfOf, deletedAt: null });
     }
+    const source: ValueSource = { sourceParty: party, onBehalfOf };
     mergeIdentity(customer, party, record, at, atText);
-    this.#mergeContactPoints(customer, party, record, at);
-    if (record.addresses.length > 0) this.#pendingAddresses.push({ customerId: customer.id, party, addresses: record.addresses, at });
-    this.#mergeVehicles(customer, party, record, at);
+    this.#mergeContactPoints(customer, source, record, at);
+    if (record.addresses.length > 0) this.#pendingAddresses.push({ customerId: customer.id, source, addresses: record.addresses, at });
+    this.#mergeVehicles(customer, source, record, at);
     customer.updatedAt = at > customer.updatedAt ? at : customer.updatedAt;
     return { customerId: customer.id, outcome };
   }
 
-  /** The party no longer claims the customer; the golden record and others' links stay. */
-  async unlink(party: PartyId, externalId: string, at: Date): Promise<string> {
+  /**
+   * The party no longer claims the customer; the golden record and others' links stay. An
+   * interaction center unlinks only a record it holds for the client it names (`onBehalfOf`).
+   */
+  async unlink(party: PartyId, externalId: string, at: Date, onBehalfOf?: PartyId): Promise<string> {
     await this.#prefetch({ sources: [{ party, externalId }] });
     const link = this.#sources.get(sourceKey(party, externalId));
-    if (!link) throw new NotFoundError('Source record', `${party}:${externalId}`);
+    if (!link || (link.onBehalfOf ?? undefined) !== onBehalfOf) throw new NotFoundError('Source record', `${party}:${externalId}`);
     link.deletedAt = at;
     return link.customer;
   }
@@ -344,17 +353,15 @@ export class GoldenRecordBatch {
    * unit of work did: the same value twice in one record is inserted twice and refused by the
    * unique key, failing the message.
    */
-  #mergeContactPoints(customer: CustomerRow, party: PartyId, record: CustomerRecord, at: Date): void {
+  #mergeContactPoints(customer: CustomerRow, source: ValueSource, record: CustomerRecord, at: Date): void {
     if (record.phones.length === 0 && record.emails.length === 0) return;
     const created: ContactPointRow[] = [];
     const merge = (type: ContactType, value: string, label: ContactPointRow['label']) => {
       const found = this.#pointsByValue[type].get(value)?.find((row) => row.customer === customer.id);
       if (!found) {
-        created.push({ id: uuidv7(), customer: customer.id, type, value, label, sourceParty: party, updatedAt: at });
+        created.push({ id: uuidv7(), customer: customer.id, type, value, label, ...source, updatedAt: at });
       } else if (found.updatedAt <= at) {
-        found.label = label;
-        found.sourceParty = party;
-        found.updatedAt = at;
+        Object.assign(found, { label, ...source, updatedAt: at });
       }
     };
     for (const phone of record.phones) merge('phone', phone.value, phone.label);
@@ -362,7 +369,7 @@ export class GoldenRecordBatch {
     for (const point of created) this.#indexPoint(this.#points.created(point));
   }
 
-  #mergeVehicles(customer: CustomerRow, party: PartyId, record: CustomerRecord, at: Date): void {
+  #mergeVehicles(customer: CustomerRow, source: ValueSource, record: CustomerRecord, at: Date): void {
     const created: CustomerVehicleRow[] = [];
     for (const input of record.vehicles) {
       const vehicle = this.#vehicles.get(input.vin);
@@ -374,7 +381,7 @@ export class GoldenRecordBatch {
       }
       const linked = this.#candidates.vehicleLinks(input.vin).some((row) => row.customer === customer.id && row.relation === input.relation);
       if (!linked) {
-        created.push({ id: uuidv7(), customer: customer.id, vehicle: input.vin, relation: input.relation, sourceParty: party, updatedAt: at });
+        created.push({ id: uuidv7(), customer: customer.id, vehicle: input.vin, relation: input.relation, ...source, updatedAt: at });
       }
     }
     for (const link of created) this.#indexVehicleLink(this.#vehicleLinks.created(link));
@@ -385,17 +392,17 @@ export class GoldenRecordBatch {
     if (pending.length === 0) return;
     this.#pendingAddresses = [];
     await this.#fetchAddresses(pending.map((item) => item.customerId));
-    for (const { customerId, party, addresses, at } of pending) {
+    for (const { customerId, source, addresses, at } of pending) {
       const existing = [...(this.#addressesByCustomer.get(customerId) ?? [])];
       for (const address of addresses) {
         const same = existing.find(
           (row) => row.postalCode === address.postalCode && row.street.toLowerCase() === address.street.toLowerCase() && row.country === address.country,
         );
         if (!same) {
-          const row = this.#addresses.created({ id: uuidv7(), customer: customerId, ...address, sourceParty: party, updatedAt: at });
+          const row = this.#addresses.created({ id: uuidv7(), customer: customerId, ...address, ...source, updatedAt: at });
           this.#addressesByCustomer.set(customerId, [...(this.#addressesByCustomer.get(customerId) ?? []), row]);
         } else if (same.updatedAt <= at) {
-          Object.assign(same, { ...address, sourceParty: party, updatedAt: at });
+          Object.assign(same, { ...address, ...source, updatedAt: at });
         }
       }
     }

@@ -23,6 +23,8 @@ export const SourceRecordEntity = defineEntity({
     customer: () => p.manyToOne(CustomerEntity).mapToPk().deleteRule('cascade').index('source_record_customer_idx'),
     linkedAt: p.datetime(),
     identity: p.json<SourceIdentity>(),
+    /** Interaction centers: the client the newest identity statement was captured for (see `controllerOf`). */
+    onBehalfOf: p.string().length(63).nullable(),
     /** Soft deletion by the source (`contact.deleted`): the link stays for audit, the party no longer claims the customer. */
     deletedAt: p.datetime().nullable(),
   },

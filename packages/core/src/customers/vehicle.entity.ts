@@ -26,6 +26,8 @@ export const CustomerVehicleEntity = defineEntity({
     vehicle: () => p.manyToOne(VehicleEntity).mapToPk().index('customer_vehicle_vin_idx'),
     relation: p.enum([...vehicleRelations]),
     sourceParty: p.string().length(63),
+    /** Interaction centers: the client the value was captured for, whose data it is (see `controllerOf`). */
+    onBehalfOf: p.string().length(63).nullable(),
     updatedAt: p.datetime(),
   },
   uniques: [{ name: 'customer_vehicle_uq', properties: ['customer', 'vehicle', 'relation'] }],

@@ -15,18 +15,31 @@ export type Grant = { readonly kind: 'own' } | { readonly kind: 'agreement'; rea
 
 const allClasses: ReadonlySet<DataClass> = new Set(dataClasses);
 
-/** Who made an activity, and for which client (interaction centers). */
-export interface ActivityParties {
+/**
+ * Who contributed a piece of customer data (a source record, contact point, address, vehicle
+ * link, activity): the party that sent it and, for an interaction center, the client it acted for.
+ */
+export interface Contribution {
   readonly party: PartyId;
   readonly onBehalfOf?: PartyId | null;
+}
+
+/**
+ * The party whose data a contribution is: the client an interaction center captured it for (the
+ * center is its processor), else the party that sent it. Its agreements decide who else sees it.
+ */
+export function controllerOf(contribution: Contribution): PartyId {
+  return contribution.onBehalfOf ?? contribution.party;
 }
 
 /**
  * The sharing policy evaluated for one viewer at one instant. Used by every read path and by
  * the outbound fan-out, so both always agree on what a party may see.
  *
- * An interaction center acting for client A sees only what A granted it, and of its own
- * activities only those made on A's behalf: two clients of one center never see each other's data.
+ * Data is seen through its controller (`controllerOf`): an interaction center acting for client A
+ * sees only what A granted it, and of its own contributions only those made on A's behalf; what
+ * it captured for A reaches others only under A's agreements. Two clients of one center never see
+ * each other's data.
  */
 export class AccessScope {
   private constructor(
@@ -68,34 +81,31 @@ export class AccessScope {
     return this.grantFor(owner, dataClass) !== undefined;
   }
 
-  /** Every party whose `dataClass` data the viewer may see (its own included when it owns data). */
-  ownersVisibleFor(dataClass: DataClass): PartyId[] {
-    const owners = [...this.grants].filter(([, classes]) => classes.has(dataClass)).map(([owner]) => owner);
-    return this.ownsData ? [this.viewer.party, ...owners] : owners;
+  /**
+   * How the viewer may see `dataClass` data of a contribution, or undefined. Its own
+   * contributions are visible to it — acting for a client, only those made on that client's
+   * behalf; anyone else's follow the agreements of their controller.
+   */
+  grantForContribution(contribution: Contribution, dataClass: DataClass): Grant | undefined {
+    if (contribution.party === this.viewer.party) {
+      const own = !this.viewer.actingFor || contribution.onBehalfOf === this.viewer.actingFor;
+      return own ? { kind: 'own' } : undefined;
+    }
+    return this.grantFor(controllerOf(contribution), dataClass);
   }
 
-  /**
-   * May the viewer see this activity? An activity an interaction center made on behalf of a
-   * client is that client's data (the center processes it): the client's agreements decide who
-   * else sees it, so two clients of one center never see each other's contacts. Other activities
-   * follow their party's agreements. The viewer's own are visible to it — acting for a client,
-   * only those made on that client's behalf.
-   */
-  canSeeActivity(activity: ActivityParties): boolean {
-    return this.activityGrant(activity, 'activities');
+  canSeeContribution(contribution: Contribution, dataClass: DataClass): boolean {
+    return this.grantForContribution(contribution, dataClass) !== undefined;
+  }
+
+  /** May the viewer see this activity? `grantForContribution` with the `activities` class. */
+  canSeeActivity(activity: Contribution): boolean {
+    return this.canSeeContribution(activity, 'activities');
   }
 
   /** Mail or letter text of an activity: the same rule with the `content` data class. */
-  canSeeActivityContent(activity: ActivityParties): boolean {
-    return this.activityGrant(activity, 'content');
-  }
-
-  private activityGrant(activity: ActivityParties, dataClass: 'activities' | 'content'): boolean {
-    if (activity.party === this.viewer.party) {
-      return this.viewer.actingFor ? activity.onBehalfOf === this.viewer.actingFor : true;
-    }
-    const controller = activity.onBehalfOf ?? activity.party;
-    return (controller === this.viewer.party && !this.viewer.actingFor) || this.canSee(controller, dataClass);
+  canSeeActivityContent(activity: Contribution): boolean {
+    return this.canSeeContribution(activity, 'content');
   }
 
   /** `canSeeActivity` as a query filter on the activity table (same rule, evaluated by the database). */

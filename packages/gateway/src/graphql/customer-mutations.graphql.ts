@@ -175,12 +175,15 @@ const RecordConsentPayloadRef = builder.objectRef<{ customerId: string; decision
 
 // ——— mutations ———
 
-/** The caller's party and, for an interaction-center agent, the client it acts for (checked by its scope). */
-async function writer(context: GraphQLContext): Promise<{ party: PartyId; actingFor: PartyId | undefined }> {
+/**
+ * The caller's party and, for an interaction-center agent, the client it acts for (checked by its
+ * scope) as the `onBehalfOf` its events carry: what the agent records is the client's data.
+ */
+async function writer(context: GraphQLContext): Promise<{ party: PartyId; onBehalfOf: { onBehalfOf?: PartyId } }> {
   const principal = context.principal!;
   requireWriterRole(principal);
   await context.scope();
-  return { party: principal.party, actingFor: principal.actingFor };
+  return { party: principal.party, onBehalfOf: principal.actingFor ? { onBehalfOf: principal.actingFor } : {} };
 }
 
 builder.mutationFields((t) => ({
@@ -190,8 +193,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RecordActivityInput, required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_root, { input }, context) => {
-      const { party, actingFor } = await writer(context);
-      const payload = { ...input, actor: input.actor ?? context.principal!.subject, ...(actingFor ? { onBehalfOf: actingFor } : {}) };
+      const { party, onBehalfOf } = await writer(context);
+      const payload = { ...input, actor: input.actor ?? context.principal!.subject, ...onBehalfOf };
       await ingestApiEvent({ orm: context.orm }, party, { type: 'activity.recorded', payload, customerExternalId: input.customerExternalId });
       const row = await context.em.findOneOrFail(ActivityEntity, { party, externalId: input.externalId }, { refresh: true });
       const scope = await context.scope();
@@ -202,12 +205,13 @@ builder.mutationFields((t) => ({
   }),
   upsertContact: t.field({
     type: UpsertContactPayloadRef,
-    description: "Creates or updates the caller's party's record of a customer through the sync pipeline (identity resolution, golden record, `customer.projected` to granted parties).",
+    description:
+      "Creates or updates the caller's party's record of a customer through the sync pipeline (identity resolution, golden record, `customer.projected` to granted parties). An interaction-center agent's record is captured on behalf of the client it acts for: the client's data, shared under the client's agreements.",
     args: { input: t.arg({ type: UpsertContactInput, required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_root, { input }, context) => {
-      const { party } = await writer(context);
-      const record = parseOrThrow(customerRecordInput(await context.viewerCountry()), input, 'input');
+      const { party, onBehalfOf } = await writer(context);
+      const record = parseOrThrow(customerRecordInput(await context.viewerCountry()), { ...input, ...onBehalfOf }, 'input');
       await ingestApiEvent({ orm: context.orm }, party, { type: 'contact.upserted', payload: record, customerExternalId: record.externalId });
       const customerId = await customerOfSource(context.em, party, record.externalId);
       if (!customerId) throw new NotFoundError('Customer record', record.externalId);
@@ -235,8 +239,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_root, { input }, context) => {
-      const { party, actingFor } = await writer(context);
-      const payload = { ...input, ...(actingFor ? { onBehalfOf: actingFor } : {}) };
+      const { party, onBehalfOf } = await writer(context);
+      const payload = { ...input, ...onBehalfOf };
       await ingestApiEvent({ orm: context.orm }, party, { type: 'task.created', payload, customerExternalId: input.customerExternalId });
       const task = await findOwnTaskView(context.em, await context.scope(), party, input.externalId);
       if (!task) throw new NotFoundError('Task', input.externalId);

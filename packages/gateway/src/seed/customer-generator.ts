@@ -473,7 +473,14 @@ export function demoCustomer(options: Pick<DemoWorldOptions, 'seed' | 'now'>, in
       party: demoParties.icNordic,
       region: 'DK',
       at: new Date(policyStart + DAY),
-      record: { externalId: insurerCenterId, kind: 'person', givenName: person.givenName, familyName: person.familyName, phones: [{ value: mobile.e164, label: 'mobile' }] },
+      record: {
+        externalId: insurerCenterId,
+        kind: 'person',
+        givenName: person.givenName,
+        familyName: person.familyName,
+        phones: [{ value: mobile.e164, label: 'mobile' }],
+        onBehalfOf: demoParties.insurer,
+      },
     });
   }
 

@@ -25,6 +25,11 @@ export function customerRecordInput(defaultRegion?: CountryCode) {
       emails: z.array(emailContact).max(20).default([]),
       addresses: z.array(postalAddress).max(10).default([]),
       vehicles: z.array(vehicle).max(100).default([]),
+      /**
+       * Interaction centers (required from them): the client party this record was captured for.
+       * The values are then the client's data, shared under the client's agreements.
+       */
+      onBehalfOf: partyId.optional(),
     })
     .superRefine((value, ctx) => {
       if (value.kind === 'person' && !value.familyName) {
@@ -56,6 +61,14 @@ function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
 }
 export type CustomerRecord = z.output<ReturnType<typeof customerRecordInput>>;
 export type CustomerRecordInput = z.input<ReturnType<typeof customerRecordInput>>;
+
+/** A party no longer claims one of its records; an interaction center names the client it captured it for. */
+export const customerRecordDeletion = z.object({
+  externalId,
+  /** Interaction centers (required from them): the client party the record was captured for. */
+  onBehalfOf: partyId.optional(),
+});
+export type CustomerRecordDeletion = z.output<typeof customerRecordDeletion>;
 
 /** Which party said a field's current value, and when. */
 export const provenance = z.object({ party: partyId, at: z.iso.datetime({ offset: true }) });

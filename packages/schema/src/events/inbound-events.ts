@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js/max';
-import { externalId } from '../common/common.contract.js';
-import { customerRecordInput } from '../customers/customer.contract.js';
+import { customerRecordDeletion, customerRecordInput } from '../customers/customer.contract.js';
 import { activityRecordInput } from '../activities/activity.contract.js';
 import { taskInput } from '../tasks/task.contract.js';
 import { consentInput } from '../consent/consent.contract.js';
@@ -14,7 +13,7 @@ import { callEventInput } from '../cti/call-event.contract.js';
 export function inboundPayloads(defaultRegion?: CountryCode) {
   return {
     'contact.upserted': { 1: customerRecordInput(defaultRegion) },
-    'contact.deleted': { 1: z.object({ externalId }) },
+    'contact.deleted': { 1: customerRecordDeletion },
     'activity.recorded': { 1: activityRecordInput },
     'task.created': { 1: taskInput },
     'consent.recorded': { 1: consentInput },

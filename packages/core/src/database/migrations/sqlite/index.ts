@@ -4,6 +4,7 @@ import { Migration20261122224036 } from './Migration20261122224036.js';
 import { Migration20261122230439 } from './Migration20261122230439.js';
 import { Migration20261122230449 } from './Migration20261122230449.js';
 import { Migration20261123004647 } from './Migration20261123004647.js';
+import { Migration20261123033905 } from './Migration20261123033905.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
@@ -11,4 +12,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261122230439', class: Migration20261122230439 },
   { name: 'Migration20261122230449', class: Migration20261122230449 },
   { name: 'Migration20261123004647', class: Migration20261123004647 },
+  { name: 'Migration20261123033905', class: Migration20261123033905 },
 ];
