@@ -254,6 +254,26 @@ describe.each(testDialects())('outbound fan-out on %s', (dialect) => {
     for (const party of parties.filter((party) => party !== 'insurer')) expect(forInsurer[party]).toEqual([]);
   });
 
+  it("sends an interaction center a client's change as acting for that client: nothing it captured for another client on the same customer", async () => {
+    const vin = 'WNWBK1A0N00000030';
+    const vehicles = [{ vin, brand: 'Nordwagen', model: 'Fjord' }];
+    await deliver(
+      batchOf(topics.inbound('ic-riga'), [
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-30', givenName: 'Andris', familyName: 'Bērziņš', emails: [{ value: 'andris@insurer-only.lv' }], vehicles, onBehalfOf: 'insurer' }),
+      ]),
+    );
+    const received = await deliver(
+      batchOf(topics.inbound('oem'), [envelope('oem', 'contact.upserted', { externalId: 'OEM-30', givenName: 'Andris', familyName: 'Bērziņš', phones: [{ value: '+49 151 2345 6789' }], vehicles })]),
+    );
+    // One golden record (same VIN): the OEM's change concerns the customer the center also holds for the insurer.
+    const customerId = await customerOf('oem', 'OEM-30');
+    expect(await customerOf('ic-riga', 'IC-30')).toBe(customerId);
+    const forCenter = received['ic-riga'].map((message) => customerProjectedV1.parse(message.envelope.payload));
+    expect(forCenter).toMatchObject([{ customerId, contact: { phones: [{ value: '+4915123456789' }] } }]);
+    expect(forCenter[0]!.contact?.emails ?? []).toEqual([]);
+    expect(JSON.stringify(received['ic-riga'])).not.toContain('insurer-only');
+  });
+
   it('hands a task to its assignee and reports status changes back to the creator', async () => {
     const ic = topics.inbound('ic-riga');
     const received = await deliver(

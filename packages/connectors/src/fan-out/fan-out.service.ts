@@ -1,4 +1,4 @@
-import type { PartyId } from '@tandem/schema';
+import type { PartyId, PartyKind } from '@tandem/schema';
 import {
   AccessScope,
   activityView,
@@ -7,13 +7,16 @@ import {
   isCustomerVisible,
   isInForce,
   loadCustomerViewData,
+  PartyEntity,
   RowReader,
   SharingAgreementEntity,
   type ActivityRow,
   type CustomerViewData,
   type Em,
+  type PartyRow,
   type SharingAgreementRow,
   type TaskRow,
+  type Viewer,
 } from '@tandem/core';
 import type { OutgoingMessage } from '../bus/bus.port.js';
 import { assignedTask, customerProjection, customerSections, envelopeBody, outboundMessage, outboundMessageWithBody, sharedActivity } from './projection.js';
@@ -39,7 +42,9 @@ interface Recipient {
  */
 export class OutboundFanOut {
   readonly #agreementsFrom = new Map<PartyId, readonly SharingAgreementRow[]>();
-  readonly #scopes = new Map<PartyId, AccessScope>();
+  /** By viewer (party, and the client an interaction center acts for). */
+  readonly #scopes = new Map<string, AccessScope>();
+  readonly #kinds = new Map<PartyId, PartyKind>();
 
   constructor(readonly at: Date) {}
 
@@ -126,23 +131,40 @@ export class OutboundFanOut {
       agreements = rows.filter((row) => row.grantee !== source && isInForce(row, this.at));
       this.#agreementsFrom.set(source, agreements);
     }
-    return this.#scopesOf(em, [...new Set(agreements.map((agreement) => agreement.grantee))].sort());
+    return this.#scopesOf(em, [...new Set(agreements.map((agreement) => agreement.grantee))].sort(), source);
   }
 
-  /** Each party with its scope, the agreements granted to it read once per fan-out. */
-  async #scopesOf(em: Em, parties: readonly PartyId[]): Promise<Recipient[]> {
-    const missing = parties.filter((party) => !this.#scopes.has(party));
+  /**
+   * Each party with its scope, the agreements granted to it read once per fan-out. An interaction
+   * center receives `grantor`'s changes as acting for `grantor`, as its agents would see them: what
+   * that grantor granted it, and of its own captures only those made for that grantor — never what
+   * it captured for another client, even on the same customer.
+   */
+  async #scopesOf(em: Em, parties: readonly PartyId[], grantor?: PartyId): Promise<Recipient[]> {
+    const kinds = await this.#kindsOf(em, parties);
+    const viewerOf = (party: PartyId): Viewer => (grantor && kinds.get(party) === 'interaction_center' ? { party, actingFor: grantor } : { party });
+    const keyOf = (viewer: Viewer) => `${viewer.party}\u0000${viewer.actingFor ?? ''}`;
+    const missing = parties.map(viewerOf).filter((viewer) => !this.#scopes.has(keyOf(viewer)));
     if (missing.length > 0) {
-      const granted = await new RowReader(em).selectIn<SharingAgreementRow>(SharingAgreementEntity, 'grantee', missing, '', '"revoked_at" is null');
-      for (const party of missing) {
-        const own = granted.filter((agreement) => agreement.grantee === party);
-        this.#scopes.set(party, AccessScope.fromAgreements({ party }, own, this.at));
+      const granted = await new RowReader(em).selectIn<SharingAgreementRow>(SharingAgreementEntity, 'grantee', [...new Set(missing.map(({ party }) => party))], '', '"revoked_at" is null');
+      for (const viewer of missing) {
+        const own = granted.filter((agreement) => agreement.grantee === viewer.party);
+        this.#scopes.set(keyOf(viewer), AccessScope.fromAgreements(viewer, own, this.at));
       }
     }
     return parties.flatMap((party) => {
-      const scope = this.#scopes.get(party);
+      const scope = this.#scopes.get(keyOf(viewerOf(party)));
       return scope ? [{ party, scope }] : [];
     });
+  }
+
+  /** The kinds of `parties`, read once per fan-out. */
+  async #kindsOf(em: Em, parties: readonly PartyId[]): Promise<ReadonlyMap<PartyId, PartyKind>> {
+    const missing = parties.filter((party) => !this.#kinds.has(party));
+    if (missing.length > 0) {
+      for (const row of await new RowReader(em).selectIn<PartyRow>(PartyEntity, 'id', missing)) this.#kinds.set(row.id, row.kind);
+    }
+    return this.#kinds;
   }
 
   /**
