@@ -62,9 +62,11 @@ describe('Kafka bus offset commits', () => {
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, Number(high)]));
 
     // The first partition handed over is held in the handler; the other one flows.
-    let held: number | undefined;
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (release = resolve));
+    let handedOver: (partition: number) => void = () => undefined;
+    const firstPartition = new Promise<number>((resolve) => (handedOver = resolve));
+    let held: number | undefined;
     const received = collector();
     subscriptions.push(
       await bus.subscribe({
@@ -73,16 +75,21 @@ describe('Kafka bus offset commits', () => {
         concurrentPartitions: 2,
         handleBatch: async (batch) => {
           held ??= batch.partition;
+          handedOver(held);
           if (batch.partition === held) await released;
           await received.handle(batch);
         },
       }),
     );
-    const flowing = [...ends.keys()].find((partition) => partition !== held);
-    const before = await untilCommitted(groupId, topic, (positions) => flowing !== undefined && positions.get(flowing) === ends.get(flowing), 'the flowing partition was not committed');
-    expect(before.get(held!) ?? -1).toBe(-1);
-
-    release();
+    try {
+      const heldPartition = await within(firstPartition, 10_000, () => 'no batch was handed over');
+      const flowing = [...ends.keys()].find((partition) => partition !== heldPartition)!;
+      const before = await untilCommitted(groupId, topic, (positions) => positions.get(flowing) === ends.get(flowing), 'the flowing partition was not committed');
+      expect(before.get(heldPartition) ?? -1).toBe(-1);
+    } finally {
+      // Also when an expectation failed: a held batch would keep stop() waiting.
+      release();
+    }
     await received.until(40);
     // Nothing else arrives: the held partition's position is committed by the interval, not by a next batch or stop().
     await untilCommitted(groupId, topic, (positions) => [...ends].every(([partition, end]) => positions.get(partition) === end), 'not every partition was committed');
