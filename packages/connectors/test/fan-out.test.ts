@@ -195,10 +195,11 @@ describe.each(testDialects())('outbound fan-out on %s', (dialect) => {
         envelope('ic-riga', 'contact.upserted', { externalId: 'IC-6', familyName: 'Ozola', phones: [{ value: '2612 3456' }], onBehalfOf: 'oem' }),
       ]),
     );
+    // Acting for a client, the center refers to the record it holds for that client.
     const activity = (externalId: string, onBehalfOf?: string) =>
       envelope('ic-riga', 'activity.recorded', {
         externalId,
-        customerExternalId: 'IC-7',
+        customerExternalId: onBehalfOf === 'oem' ? 'IC-6' : 'IC-7',
         channel: 'phone',
         direction: 'inbound',
         occurredAt: '2026-04-02T09:00:00Z',
@@ -272,6 +273,24 @@ describe.each(testDialects())('outbound fan-out on %s', (dialect) => {
     expect(forCenter).toMatchObject([{ customerId, contact: { phones: [{ value: '+4915123456789' }] } }]);
     expect(forCenter[0]!.contact?.emails ?? []).toEqual([]);
     expect(JSON.stringify(received['ic-riga'])).not.toContain('insurer-only');
+  });
+
+  it("refuses a center's record for one client under the external id it holds for another, and finds no customer there for the other client's acts", async () => {
+    const codes: string[] = [];
+    const off = events.on('message.dead-lettered', (event) => codes.push(event.code));
+    const received = await deliver(
+      batchOf(topics.inbound('ic-riga'), [
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-40', givenName: 'Ilze', familyName: 'Ozoliņa', phones: [{ value: '2612 4040' }], onBehalfOf: 'oem' }),
+        envelope('ic-riga', 'contact.upserted', { externalId: 'IC-40', givenName: 'Jānis', familyName: 'Kalējs', phones: [{ value: '2612 4041' }], onBehalfOf: 'insurer' }),
+        envelope('ic-riga', 'activity.recorded', { externalId: 'IC-CALL-40', customerExternalId: 'IC-40', channel: 'phone', direction: 'inbound', occurredAt: '2026-04-01T08:00:00Z', outcome: 'callback agreed', onBehalfOf: 'insurer' }),
+      ]),
+    );
+    off();
+    expect(codes).toEqual(['HELD_FOR_ANOTHER_CLIENT', 'UNKNOWN_CUSTOMER']);
+    const link = await fork().findOneOrFail(SourceRecordEntity, { party: 'ic-riga', externalId: 'IC-40' });
+    expect([link.onBehalfOf, link.identity.familyName]).toEqual(['oem', 'Ozoliņa']);
+    expect(received.insurer).toEqual([]);
+    expect(JSON.stringify(received)).not.toContain('Kalējs');
   });
 
   it('hands a task to its assignee and reports status changes back to the creator', async () => {

@@ -40,7 +40,7 @@ export class ActivityBatch {
    * the same (party, externalId) updates the stored activity (a correction), never duplicates it.
    */
   async record(party: PartyId, record: ActivityRecord, at: Date): Promise<ActivityRow> {
-    const customerId = await this.golden.linkedCustomer(party, record.customerExternalId);
+    const customerId = await this.golden.linkedCustomer(party, record.customerExternalId, record.onBehalfOf);
     if (!customerId) {
       throw new TandemError(
         'NOT_FOUND',

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { CustomerRecord, PartyId, PostalAddress, Provenance } from '@tandem/schema';
-import { NotFoundError, sourceKey } from '@tandem/schema';
+import { NotFoundError, sourceKey, TandemError } from '@tandem/schema';
 import { BulkSql, quote } from '../database/bulk-sql.js';
 import type { Em } from '../database/orm.js';
 import { TrackedRows } from '../database/tracked-rows.js';
@@ -118,6 +118,7 @@ export class GoldenRecordBatch {
     const key = sourceKey(party, record.externalId);
     if (!this.#isLoaded(key, record)) await this.#prefetch({ records: [{ party, record }] });
     const link = this.#sources.get(key);
+    if (link && (link.onBehalfOf ?? null) !== (record.onBehalfOf ?? null)) throw heldForAnotherClient(party, record.externalId);
     let outcome: LinkOutcome = 'linked';
     let customer = link ? (this.#customers.get(link.customer) ?? (await this.#customer(link.customer))) : undefined;
     if (!customer) {
@@ -159,11 +160,15 @@ export class GoldenRecordBatch {
   }
 
   /** The golden customer a party's record is linked to (not unlinked), as of the batch so far. */
-  async linkedCustomer(party: PartyId, externalId: string): Promise<string | undefined> {
+  /**
+   * The customer `party`'s record `externalId` is linked to. An interaction center acting for a
+   * client (`onBehalfOf`) finds only the records it holds for that client.
+   */
+  async linkedCustomer(party: PartyId, externalId: string, onBehalfOf?: PartyId): Promise<string | undefined> {
     const key = sourceKey(party, externalId);
     if (!this.#fetched.sources.has(key)) await this.#prefetch({ sources: [{ party, externalId }] });
     const link = this.#sources.get(key);
-    return link && !link.deletedAt ? link.customer : undefined;
+    return link && !link.deletedAt && answersFor(link, onBehalfOf) ? link.customer : undefined;
   }
 
   /** Stores everything the batch changed, parents before children (foreign keys are checked per statement). */
@@ -436,9 +441,14 @@ export async function unlinkSourceRecord(em: Em, party: PartyId, externalId: str
 }
 
 /** The golden customer a party's record is linked to, if any. */
-export async function customerOfSource(em: Em, party: PartyId, externalId: string): Promise<string | undefined> {
+export async function customerOfSource(em: Em, party: PartyId, externalId: string, onBehalfOf?: PartyId): Promise<string | undefined> {
   const link = await em.findOne(SourceRecordEntity, { party, externalId, deletedAt: null });
-  return link?.customer;
+  return link && answersFor(link, onBehalfOf) ? link.customer : undefined;
+}
+
+/** Whether a source record answers a lookup for `onBehalfOf`: acting for a client, a center finds only the records it holds for that client. */
+function answersFor(link: Pick<SourceRecordRow, 'onBehalfOf'>, onBehalfOf: PartyId | undefined): boolean {
+  return onBehalfOf === undefined || !link.onBehalfOf || link.onBehalfOf === onBehalfOf;
 }
 
 /**
@@ -493,4 +503,15 @@ function cachedNameKey(customer: CustomerRow): string {
   const key = recordNameKey({ kind: customer.kind, familyName: customer.familyName ?? undefined, companyName: customer.companyName ?? undefined });
   nameKeys.set(customer, { kind: customer.kind, name, key });
   return key;
+}
+
+/**
+ * An interaction center's record is one client's: the same external id for another client would
+ * merge two clients' customers (and hand the record over to the other client's agreements).
+ */
+function heldForAnotherClient(party: PartyId, externalId: string): TandemError {
+  return new TandemError('CONFLICT', 'HELD_FOR_ANOTHER_CLIENT', `${party}'s record ${externalId} is held for another client`, {
+    retriable: false,
+    issues: [{ path: 'onBehalfOf', message: `${party}'s record ${externalId} is held for another client: a customer of this client needs an externalId of its own` }],
+  });
 }

@@ -32,7 +32,7 @@ export interface TaskChange {
  * Status is kept on correction; it moves only through `changeTaskStatus`.
  */
 export async function recordTask(em: Em, creator: PartyId, record: TaskRecord, at: Date): Promise<TaskChange> {
-  const customerId = await customerOfSource(em, creator, record.customerExternalId);
+  const customerId = await customerOfSource(em, creator, record.customerExternalId, record.onBehalfOf);
   if (!customerId) {
     throw new TandemError(
       'NOT_FOUND',
