@@ -288,6 +288,17 @@ describe.each(testDialects())('customer 360, mutations and access audit on %s', 
       expect(await seenBy(agentForOem)).toEqual({ customer: phones, customers: { customers: [{ id }] }, node: phones });
       expect(await seenBy(dealer)).toEqual({ customer: phones, customers: { customers: [{ id }] }, node: phones });
       expect(await seenBy(agentForMoto)).toEqual({ customer: null, customers: { customers: [] }, node: null });
+
+      // Provenance names the client the value was captured for, to the client's grantee as to the agent.
+      const provenance = /* GraphQL */ `query($id: ID!) { customer(id: $id) { phones { source { party onBehalfOf } } sources { party externalId onBehalfOf } } }`;
+      for (const principal of [agentForOem, dealer]) {
+        const result = await gateway.graphql(provenance, { id }, principal);
+        expect(result.body.errors).toBeUndefined();
+        expect(result.body.data.customer).toEqual({
+          phones: [{ source: { party: 'ic-riga', onBehalfOf: 'oem' } }],
+          sources: [{ party: 'ic-riga', externalId: 'IC-20', onBehalfOf: 'oem' }],
+        });
+      }
     });
 
     it('upsertContact: an interaction center cannot send contact data for no client', async () => {

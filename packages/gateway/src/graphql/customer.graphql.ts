@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Grant, Sourced } from '@tandem/core';
+import type { PartyId } from '@tandem/schema';
 import { searchCustomers } from '@tandem/core';
 import { builder } from './builder.js';
 import type { ActivityView, CustomerView } from './context.js';
@@ -13,10 +14,13 @@ const VisibilityEnum = builder.enumType('Visibility', {
   values: ['OWN', 'AGREEMENT'] as const,
 });
 
-export const SourceRef = builder.objectRef<Sourced>('Source').implement({
+const onBehalfOfDescription = "Interaction centers: the client the center captured this for — the client's data, shared under the client's agreements.";
+
+export const SourceRef = builder.objectRef<Sourced & { readonly onBehalfOf?: PartyId | null }>('Source').implement({
   description: 'Which party supplied a value, and under which grant the viewer sees it.',
   fields: (t) => ({
     party: t.id({ resolve: (source) => source.sourceParty }),
+    onBehalfOf: t.id({ nullable: true, description: onBehalfOfDescription, resolve: (source) => source.onBehalfOf ?? null }),
     visibility: t.field({ type: VisibilityEnum, resolve: (source) => (source.grant.kind === 'own' ? 'OWN' : 'AGREEMENT') }),
     agreementId: t.id({ nullable: true, resolve: (source) => agreementOf(source.grant) }),
   }),
@@ -61,7 +65,11 @@ const VehicleRef = builder.objectRef<CustomerView['vehicles'][number]>('Customer
 
 const SourceRecordRef = builder.objectRef<CustomerView['sources'][number]>('SourceRecord').implement({
   description: "A party's own record of the customer.",
-  fields: (t) => ({ party: t.exposeID('party'), externalId: t.exposeString('externalId') }),
+  fields: (t) => ({
+    party: t.exposeID('party'),
+    externalId: t.exposeString('externalId'),
+    onBehalfOf: t.id({ nullable: true, description: onBehalfOfDescription, resolve: (record) => record.onBehalfOf }),
+  }),
 });
 
 export const ActivityRef = builder.objectRef<ActivityView>('Activity').implement({
