@@ -159,10 +159,10 @@ export class GoldenRecordBatch {
     return link.customer;
   }
 
-  /** The golden customer a party's record is linked to (not unlinked), as of the batch so far. */
   /**
-   * The customer `party`'s record `externalId` is linked to. An interaction center acting for a
-   * client (`onBehalfOf`) finds only the records it holds for that client.
+   * The golden customer `party`'s record `externalId` is linked to (not unlinked), as of the batch
+   * so far. An interaction center acting for a client (`onBehalfOf`) finds only the records it
+   * holds for that client.
    */
   async linkedCustomer(party: PartyId, externalId: string, onBehalfOf?: PartyId): Promise<string | undefined> {
     const key = sourceKey(party, externalId);
