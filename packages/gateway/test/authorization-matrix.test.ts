@@ -26,11 +26,11 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { customerRecordInput, parseOrThrow } from '@tandem/schema';
-import { applyCustomerRecord, DeterministicIdentityResolver, grantSharing, issueApiKey, recordActivity, recordConsent, recordTask, upsertParty, type Em, type Orm } from '@tandem/core';
+import { applyCustomerRecord, DeterministicIdentityResolver, grantSharing, issueApiKey, recordActivity, recordConsent, recordTask, type Em, type Orm } from '@tandem/core';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
 import { schema as publicSchema, subgraphSchema } from '../src/graphql/schema.js';
 import type { Principal } from '../src/auth/principal.js';
-import { startGateway } from './support.js';
+import { allDataClasses, registerPartnerWorld, startGateway } from './support.js';
 
 /** Values of the customer that only dealer-berlin (and whom it grants) may see. Any of them in a forbidden answer is a leak. */
 const customer = {
@@ -275,20 +275,9 @@ describe.each(runs)('authorisation matrix on %s, %s', (dialect, _name, mode: Mod
   beforeAll(async () => {
     ({ orm, close } = await openTestOrm(dialect));
     const em = orm.em.fork() as Em;
-    const party = (id: string, kind: 'manufacturer' | 'dealer' | 'interaction_center' | 'agency', clients: string[] = []) =>
-      upsertParty(em, { id, kind, name: id, country: 'DE', timeZone: 'Europe/Berlin', clients });
-    await party('oem', 'manufacturer');
-    await party('insurer', 'agency');
-    await party('dealer-berlin', 'dealer');
-    await party('dealer-hamburg', 'dealer');
-    await party('dealer-expired', 'dealer');
-    await party('ic-nordic', 'interaction_center', ['oem', 'insurer']);
-    const everything = ['identity', 'contact', 'vehicles', 'activities', 'content', 'consent', 'tasks'] as const;
+    await registerPartnerWorld(em);
     // The insurer may see the customer, and lets its interaction center process its own data; the OEM has no agreement.
-    await grantSharing(em, { grantor: 'dealer-berlin', grantee: 'insurer', dataClasses: [...everything], purpose: 'customer_care', validFrom: '2020-01-01T00:00:00Z' });
-    await grantSharing(em, { grantor: 'insurer', grantee: 'ic-nordic', dataClasses: [...everything], purpose: 'customer_care', validFrom: '2020-01-01T00:00:00Z' });
-    await grantSharing(em, { grantor: 'oem', grantee: 'ic-nordic', dataClasses: [...everything], purpose: 'customer_care', validFrom: '2020-01-01T00:00:00Z' });
-    await grantSharing(em, { grantor: 'dealer-berlin', grantee: 'dealer-expired', dataClasses: [...everything], purpose: 'service', validFrom: '2020-01-01T00:00:00Z', validUntil: '2021-01-01T00:00:00Z' });
+    await grantSharing(em, { grantor: 'insurer', grantee: 'ic-nordic', dataClasses: [...allDataClasses], purpose: 'customer_care', validFrom: '2020-01-01T00:00:00Z' });
     const record = parseOrThrow(customerRecordInput('DE'), {
       externalId: customer.externalId,
       givenName: customer.givenName,

@@ -6,17 +6,15 @@ import {
   AccessAuditor,
   applyCustomerRecord,
   DeterministicIdentityResolver,
-  grantSharing,
   recordActivity,
   recordDeadLetter,
   recordTask,
-  upsertParty,
   type Em,
   type Orm,
 } from '@tandem/core';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
 import type { Principal } from '../src/auth/principal.js';
-import { startGateway } from './support.js';
+import { registerPartnerWorld, startGateway } from './support.js';
 
 const nodeFields = /* GraphQL */ `
   fragment NodeFields on Node {
@@ -56,18 +54,7 @@ describe.each(testDialects())('node(id:) and nodes(ids:) on %s', (dialect) => {
       if (counting) statements += 1;
     });
     const em = fork();
-    const party = (id: string, kind: 'manufacturer' | 'dealer' | 'interaction_center' | 'agency', clients: string[] = []) =>
-      upsertParty(em, { id, kind, name: `Party ${id}`, country: 'DE', timeZone: 'Europe/Berlin', clients });
-    await party('oem', 'manufacturer');
-    await party('insurer', 'agency');
-    await party('dealer-berlin', 'dealer');
-    await party('dealer-hamburg', 'dealer');
-    await party('dealer-expired', 'dealer');
-    await party('ic-nordic', 'interaction_center', ['oem', 'insurer']);
-    const everything = ['identity', 'contact', 'vehicles', 'activities', 'content', 'consent', 'tasks'] as const;
-    await grantSharing(em, { grantor: 'dealer-berlin', grantee: 'insurer', dataClasses: [...everything], purpose: 'customer_care', validFrom: '2020-01-01T00:00:00Z' });
-    await grantSharing(em, { grantor: 'oem', grantee: 'ic-nordic', dataClasses: [...everything], purpose: 'customer_care', validFrom: '2020-01-01T00:00:00Z' });
-    await grantSharing(em, { grantor: 'dealer-berlin', grantee: 'dealer-expired', dataClasses: [...everything], purpose: 'service', validFrom: '2020-01-01T00:00:00Z', validUntil: '2021-01-01T00:00:00Z' });
+    await registerPartnerWorld(em);
     const at = new Date('2026-03-01T00:00:00Z');
     await em.transactional(async (tx) => {
       for (let n = 0; n < 11; n += 1) {

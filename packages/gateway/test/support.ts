@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
-import type { Orm } from '@tandem/core';
+import { grantSharing, upsertParty, type Em, type Orm } from '@tandem/core';
 import { createApp, type AppDependencies } from '../src/http/app.js';
 import { TokenService } from '../src/auth/token.service.js';
 import type { Principal } from '../src/auth/principal.js';
@@ -30,4 +30,27 @@ export async function startGateway(orm: Orm, overrides: Partial<AppDependencies>
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Every data class, for agreements that grant all of them. */
+export const allDataClasses = ['identity', 'contact', 'vehicles', 'activities', 'content', 'consent', 'tasks'] as const;
+
+/**
+ * The parties the access tests share: an OEM, an insurer, three dealers and an interaction center
+ * serving the OEM and the insurer; the Berlin dealer shares everything with the insurer, the OEM
+ * with the center, and Berlin's agreement with `dealer-expired` ended in 2021.
+ */
+export async function registerPartnerWorld(em: Em): Promise<void> {
+  const party = (id: string, kind: 'manufacturer' | 'dealer' | 'interaction_center' | 'agency', clients: string[] = []) =>
+    upsertParty(em, { id, kind, name: `Party ${id}`, country: 'DE', timeZone: 'Europe/Berlin', clients });
+  await party('oem', 'manufacturer');
+  await party('insurer', 'agency');
+  await party('dealer-berlin', 'dealer');
+  await party('dealer-hamburg', 'dealer');
+  await party('dealer-expired', 'dealer');
+  await party('ic-nordic', 'interaction_center', ['oem', 'insurer']);
+  const since = '2020-01-01T00:00:00Z';
+  await grantSharing(em, { grantor: 'dealer-berlin', grantee: 'insurer', dataClasses: [...allDataClasses], purpose: 'customer_care', validFrom: since });
+  await grantSharing(em, { grantor: 'oem', grantee: 'ic-nordic', dataClasses: [...allDataClasses], purpose: 'customer_care', validFrom: since });
+  await grantSharing(em, { grantor: 'dealer-berlin', grantee: 'dealer-expired', dataClasses: [...allDataClasses], purpose: 'service', validFrom: since, validUntil: '2021-01-01T00:00:00Z' });
 }
