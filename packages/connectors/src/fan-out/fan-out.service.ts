@@ -141,8 +141,8 @@ export class OutboundFanOut {
    * it captured for another client, even on the same customer.
    */
   async #scopesOf(em: Em, parties: readonly PartyId[], grantor?: PartyId): Promise<Recipient[]> {
-    const kinds = await this.#kindsOf(em, parties);
-    const viewerOf = (party: PartyId): Viewer => (grantor && kinds.get(party) === 'interaction_center' ? { party, actingFor: grantor } : { party });
+    const kinds = grantor ? await this.#kindsOf(em, parties) : undefined;
+    const viewerOf = (party: PartyId): Viewer => (grantor && kinds?.get(party) === 'interaction_center' ? { party, actingFor: grantor } : { party });
     const keyOf = (viewer: Viewer) => `${viewer.party}\u0000${viewer.actingFor ?? ''}`;
     const missing = parties.map(viewerOf).filter((viewer) => !this.#scopes.has(keyOf(viewer)));
     if (missing.length > 0) {

@@ -118,7 +118,7 @@ export class GoldenRecordBatch {
     const key = sourceKey(party, record.externalId);
     if (!this.#isLoaded(key, record)) await this.#prefetch({ records: [{ party, record }] });
     const link = this.#sources.get(key);
-    if (link && (link.onBehalfOf ?? null) !== (record.onBehalfOf ?? null)) throw heldForAnotherClient(party, record.externalId);
+    if (link && !heldFor(link, record.onBehalfOf)) throw heldForAnotherClient(party, record.externalId);
     let outcome: LinkOutcome = 'linked';
     let customer = link ? (this.#customers.get(link.customer) ?? (await this.#customer(link.customer))) : undefined;
     if (!customer) {
@@ -134,7 +134,7 @@ export class GoldenRecordBatch {
     const onBehalfOf = record.onBehalfOf ?? null;
     if (link) {
       link.deletedAt = null;
-      if (Date.parse(link.identity.at) <= at.getTime()) Object.assign(link, { identity, onBehalfOf });
+      if (Date.parse(link.identity.at) <= at.getTime()) link.identity = identity;
     } else {
       this.#sources.created({ party, externalId: record.externalId, customer: customer.id, linkedAt: at, identity, onBehalfOf, deletedAt: null });
     }
@@ -154,7 +154,7 @@ export class GoldenRecordBatch {
   async unlink(party: PartyId, externalId: string, at: Date, onBehalfOf?: PartyId): Promise<string> {
     await this.#prefetch({ sources: [{ party, externalId }] });
     const link = this.#sources.get(sourceKey(party, externalId));
-    if (!link || (link.onBehalfOf ?? undefined) !== onBehalfOf) throw new NotFoundError('Source record', `${party}:${externalId}`);
+    if (!link || !heldFor(link, onBehalfOf)) throw new NotFoundError('Source record', `${party}:${externalId}`);
     link.deletedAt = at;
     return link.customer;
   }
@@ -444,6 +444,11 @@ export async function unlinkSourceRecord(em: Em, party: PartyId, externalId: str
 export async function customerOfSource(em: Em, party: PartyId, externalId: string, onBehalfOf?: PartyId): Promise<string | undefined> {
   const link = await em.findOne(SourceRecordEntity, { party, externalId, deletedAt: null });
   return link && answersFor(link, onBehalfOf) ? link.customer : undefined;
+}
+
+/** Whether a source record is held for exactly `onBehalfOf` (both absent for a party acting for itself): who may change or unlink it. */
+function heldFor(link: Pick<SourceRecordRow, 'onBehalfOf'>, onBehalfOf: PartyId | null | undefined): boolean {
+  return (link.onBehalfOf ?? null) === (onBehalfOf ?? null);
 }
 
 /** Whether a source record answers a lookup for `onBehalfOf`: acting for a client, a center finds only the records it holds for that client. */
