@@ -49,24 +49,38 @@ interface PgConnection {
   query(sql: string, params: readonly unknown[]): Promise<{ rows: unknown[] }>;
 }
 
-const statements = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+/** A prepared statement and whether it returns rows (asked once: the driver answers it natively on every call). */
+interface Prepared {
+  readonly statement: SqliteStatement;
+  readonly reader: boolean;
+}
+
+const statements = new WeakMap<SqliteConnection, Map<string, Prepared>>();
 
 /** The connection's prepared statement for `sql`, kept for the next batch (least recently used dropped first). */
-function preparedStatement(connection: SqliteConnection, sql: string): SqliteStatement {
+function preparedStatement(connection: SqliteConnection, sql: string): Prepared {
   let cache = statements.get(connection);
   if (!cache) {
     cache = new Map();
     statements.set(connection, cache);
   }
-  let statement = cache.get(sql);
-  if (statement) {
+  let prepared = cache.get(sql);
+  if (prepared) {
     cache.delete(sql);
   } else {
-    statement = connection.prepare(sql);
+    const statement = connection.prepare(sql);
+    prepared = { statement, reader: statement.reader };
     if (cache.size >= STATEMENTS_PER_CONNECTION) cache.delete(cache.keys().next().value!);
   }
-  cache.set(sql, statement);
-  return statement;
+  cache.set(sql, prepared);
+  return prepared;
+}
+
+/** Runs a prepared statement: the rows of a reader, none of a writer. */
+function execute<T>(prepared: Prepared, params: readonly unknown[]): T[] {
+  if (prepared.reader) return prepared.statement.all(params) as T[];
+  prepared.statement.run(params);
+  return [];
 }
 
 /**
@@ -129,10 +143,7 @@ export class BulkSql {
     if (transaction.isCompleted()) throw new Error(`the transaction is already complete: ${sql.slice(0, 60)}`);
     const connection = await transaction.client.acquireConnection();
     if (this.dialect === 'sqlite') {
-      const statement = preparedStatement(connection as SqliteConnection, sql);
-      if (statement.reader) return statement.all(params) as T[];
-      statement.run(params);
-      return [];
+      return execute<T>(preparedStatement(connection as SqliteConnection, sql), params);
     }
     let index = 0;
     const result = await (connection as PgConnection).query(
@@ -158,10 +169,7 @@ export class BulkSql {
     // As knex reports its own statements: query logs and statement counters see these too.
     client.emit('query', { method: 'raw', sql, bindings: params });
     try {
-      const statement = preparedStatement(connection as SqliteConnection, sql);
-      if (statement.reader) return statement.all(params) as T[];
-      statement.run(params);
-      return [];
+      return execute<T>(preparedStatement(connection as SqliteConnection, sql), params);
     } finally {
       await client.releaseConnection(connection);
     }
