@@ -136,10 +136,14 @@ describe.each(testDialects())('golden record batch on %s', (dialect) => {
     expect(state.points.filter(([key]) => key.startsWith('dealer-berlin:B-1|')).map(([key, row]) => [key.split('|')[2], row.label, row.sourceParty])).toEqual([
       ['a.krueger@example.de', 'other', 'dealer-berlin'],
       ['anna@example.de', 'other', 'dealer-berlin'],
+      // The same phone stated by the dealer and by the manufacturer: each keeps its own statement.
+      ['+4915111111111', 'mobile', 'dealer-berlin'],
       ['+4915111111111', 'work', 'oem'],
     ]);
     expect(state.vehicles).toEqual([expect.objectContaining({ vin: 'WVWZZZ1JZXW000001', model: 'Kometa S', registrationDate: '2024-05-01', updatedAt: t(4) })]);
     expect(state.addresses.filter(([key]) => key.startsWith('dealer-berlin:B-7|')).map(([, row]) => [row.street, row.city, row.sourceParty])).toEqual([
+      // The manufacturer's statement of the dealer's address (another spelling) is the manufacturer's own row.
+      ['Hauptstraße 1', 'Berlin', 'dealer-berlin'],
       ['Nebenweg 2', 'Berlin', 'dealer-berlin'],
       ['hauptstraße 1', 'Berlin-Mitte', 'oem'],
     ]);

@@ -3,6 +3,7 @@ import { customerRecordInput, parseOrThrow, type CustomerRecordInput } from '@ta
 import {
   AccessScope,
   applyCustomerRecord,
+  customerByPhone,
   DeterministicIdentityResolver,
   grantSharing,
   loadCustomerViews,
@@ -76,6 +77,34 @@ describe.each(testDialects())('golden record on %s', (dialect) => {
     const found = await searchCustomers(em, riga, 'juergen.strasse@example.de', { limit: 5 });
     expect(found.customers.map((customer) => customer.id)).toEqual([change.customerId]);
     expect((await searchCustomers(em, aarhus, 'juergen.strasse@example.de', { limit: 5 })).customers).toEqual([]);
+  });
+
+  it("keeps each party's statement of a shared phone, and finds a customer only through phones the viewer sees", async () => {
+    const first = await apply('dealer-aarhus', 'DK', {
+      externalId: 'A-1', givenName: 'Mette', familyName: 'Holm', phones: [{ value: '+45 20 12 34 56', label: 'mobile' }, { value: '+45 30 98 76 54', label: 'home' }],
+    }, new Date('2026-03-01T10:00:00Z'));
+    const second = await apply('oem', 'DE', {
+      externalId: 'OEM-99', givenName: 'Mette', familyName: 'Holm', phones: [{ value: '+45 20 12 34 56', label: 'work' }],
+    }, new Date('2026-03-02T10:00:00Z'));
+    expect(second).toEqual({ customerId: first.customerId, outcome: 'phone_and_name' });
+
+    const em = orm.em.fork() as Em;
+    const aarhus = await AccessScope.load(em, { party: 'dealer-aarhus' });
+    const riga = await AccessScope.load(em, { party: 'dealer-riga' });
+    // The manufacturer's newer statement of the shared phone does not take it out of the dealer's sight.
+    expect((await loadCustomerViews(em, aarhus, [first.customerId])).get(first.customerId)?.phones).toEqual([
+      { value: '+4520123456', label: 'mobile', sourceParty: 'dealer-aarhus', onBehalfOf: null, grant: { kind: 'own' } },
+      { value: '+4530987654', label: 'home', sourceParty: 'dealer-aarhus', onBehalfOf: null, grant: { kind: 'own' } },
+    ]);
+    expect((await loadCustomerViews(em, riga, [first.customerId])).get(first.customerId)?.phones).toEqual([
+      { value: '+4520123456', label: 'work', sourceParty: 'oem', onBehalfOf: null, grant: expect.objectContaining({ kind: 'agreement' }) },
+    ]);
+    // Riga sees the customer through the manufacturer, but not the home number only Aarhus holds: it finds nobody by it.
+    expect((await searchCustomers(em, riga, '+45 20 12 34 56', { limit: 5 })).customers.map((customer) => customer.id)).toEqual([first.customerId]);
+    expect((await searchCustomers(em, riga, '+45 30 98 76 54', { limit: 5 })).customers).toEqual([]);
+    expect(await customerByPhone(em, { party: 'dealer-riga' }, '+4520123456')).toBe(first.customerId);
+    expect(await customerByPhone(em, { party: 'dealer-riga' }, '+4530987654')).toBeUndefined();
+    expect(await customerByPhone(em, { party: 'dealer-aarhus' }, '+4530987654')).toBe(first.customerId);
   });
 
   it('finds customers by VIN, national-format phone and diacritics-insensitive name', async () => {

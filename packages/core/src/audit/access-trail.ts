@@ -1,11 +1,7 @@
 import type { DataClass, PartyId } from '@tandem/schema';
-import { controllerOf, type AccessScope, type Grant } from '../sharing/access-scope.js';
-import type { ActivityView, Captured, CustomerView } from '../customers/customer-view.service.js';
+import { controllerOf, controllerOfValue, type AccessScope, type Grant } from '../sharing/access-scope.js';
+import type { ActivityView, CustomerView } from '../customers/customer-view.service.js';
 
-/** The party whose data a value in a view is (the grantor of the agreement it is seen under). */
-function ownerOf(value: Captured): PartyId {
-  return controllerOf({ party: value.sourceParty, onBehalfOf: value.onBehalfOf });
-}
 
 /** Who reads, in which request. */
 export interface AccessReader {
@@ -65,8 +61,8 @@ export class AccessTrail {
       const grant = scope.grantForContribution(source, 'identity');
       if (grant) this.note(view.id, 'identity', controllerOf(source), grant);
     }
-    for (const point of [...view.phones, ...view.emails, ...view.addresses]) this.note(view.id, 'contact', ownerOf(point), point.grant);
-    for (const vehicle of view.vehicles) this.note(view.id, 'vehicles', ownerOf(vehicle), vehicle.grant);
+    for (const point of [...view.phones, ...view.emails, ...view.addresses]) this.note(view.id, 'contact', controllerOfValue(point), point.grant);
+    for (const vehicle of view.vehicles) this.note(view.id, 'vehicles', controllerOfValue(vehicle), vehicle.grant);
   }
 
   /**
@@ -75,10 +71,10 @@ export class AccessTrail {
    */
   noteActivities(activities: readonly ActivityView[], scope: AccessScope): void {
     for (const activity of activities) {
-      this.note(activity.customerId, 'activities', ownerOf(activity), activity.grant);
+      this.note(activity.customerId, 'activities', controllerOfValue(activity), activity.grant);
       if (activity.content === null) continue;
       const contribution = { party: activity.sourceParty, onBehalfOf: activity.onBehalfOf };
-      this.note(activity.customerId, 'content', ownerOf(activity), scope.grantForContribution(contribution, 'content') ?? activity.grant);
+      this.note(activity.customerId, 'content', controllerOfValue(activity), scope.grantForContribution(contribution, 'content') ?? activity.grant);
     }
   }
 

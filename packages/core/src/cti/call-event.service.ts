@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { CallEvent, PartyId } from '@tandem/schema';
 import type { Em } from '../database/orm.js';
 import { ContactPointEntity } from '../customers/contact-point.entity.js';
-import { visibleCustomerIds } from '../customers/customer-view.service.js';
+import { canSeeValue, visibleCustomerIds } from '../customers/customer-view.service.js';
 import { AccessScope } from '../sharing/access-scope.js';
 import { CallEventEntity, type CallEventRow } from './call-event.entity.js';
 
@@ -30,7 +30,8 @@ export async function recordCallEvent(em: Em, party: PartyId, event: CallEvent, 
 
 /**
  * The customer a phone number (E.164) belongs to, among the customers the viewer may see — for an
- * agent acting for a client, that client's customers only. Undefined when none or several match:
+ * agent acting for a client, that client's customers only — matched through the phones the viewer
+ * sees (a number only another party recorded identifies nobody). Undefined when none or several match:
  * a shared family line must not pop the wrong person.
  */
 export async function customerByPhone(
@@ -39,10 +40,10 @@ export async function customerByPhone(
   phone: string,
   at = new Date(),
 ): Promise<string | undefined> {
-  const points = await em.find(ContactPointEntity, { type: 'phone', value: phone }, { fields: ['customer'] });
-  const candidates = [...new Set(points.map((point) => point.customer))];
-  if (candidates.length === 0) return undefined;
+  const points = await em.find(ContactPointEntity, { type: 'phone', value: phone }, { fields: ['customer', 'sourceParty', 'onBehalfOf'] });
+  if (points.length === 0) return undefined;
   const scope = await AccessScope.load(em, viewer.actingFor ? { party: viewer.party, actingFor: viewer.actingFor } : { party: viewer.party }, at);
+  const candidates = [...new Set(points.filter((point) => canSeeValue(scope, point, 'contact')).map((point) => point.customer))];
   const visible = await visibleCustomerIds(em, scope, candidates);
   return visible.size === 1 ? [...visible][0] : undefined;
 }

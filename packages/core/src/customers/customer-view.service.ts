@@ -176,22 +176,30 @@ export function isCustomerVisible(data: CustomerViewData, scope: AccessScope): b
 export function customerViewOf(data: CustomerViewData, scope: AccessScope): CustomerView | undefined {
   if (!isCustomerVisible(data, scope)) return undefined;
   const { customer, sources } = data;
+  // Rows come newest first, one per value and controller: each value is shown once, as the newest statement of it the viewer may see.
+  const shown = new Set<string>();
+  const firstShowing = (key: string): boolean => {
+    if (shown.has(key)) return false;
+    shown.add(key);
+    return true;
+  };
   const phones: CustomerView['phones'][number][] = [];
   const emails: CustomerView['emails'][number][] = [];
   for (const { type, value, label, sourceParty, onBehalfOf } of data.points) {
     const grant = valueGrant(scope, sourceParty, onBehalfOf, 'contact');
-    if (grant) (type === 'phone' ? phones : emails).push({ value, label, sourceParty, onBehalfOf: onBehalfOf ?? null, grant });
+    if (grant && firstShowing(`${type}\u0000${value}`)) (type === 'phone' ? phones : emails).push({ value, label, sourceParty, onBehalfOf: onBehalfOf ?? null, grant });
   }
   const addresses: CustomerView['addresses'][number][] = [];
-  for (const { street, postalCode, city, country, label, sourceParty, onBehalfOf } of data.addresses) {
+  for (const address of data.addresses) {
+    const { street, postalCode, city, country, label, sourceParty, onBehalfOf } = address;
     const grant = valueGrant(scope, sourceParty, onBehalfOf, 'contact');
-    if (grant) addresses.push({ street, postalCode, city, country, label, sourceParty, onBehalfOf: onBehalfOf ?? null, grant });
+    if (grant && firstShowing(`address\u0000${addressKey(address)}`)) addresses.push({ street, postalCode, city, country, label, sourceParty, onBehalfOf: onBehalfOf ?? null, grant });
   }
   const vehicles: CustomerView['vehicles'][number][] = [];
   for (const link of data.vehicleLinks) {
     const grant = valueGrant(scope, link.sourceParty, link.onBehalfOf, 'vehicles');
     const vehicle = data.vehicles.get(link.vehicle);
-    if (!grant || !vehicle) continue;
+    if (!grant || !vehicle || !firstShowing(`vehicle\u0000${link.vehicle}\u0000${link.relation}`)) continue;
     const { vin, brand, model, registrationDate } = vehicle;
     const { relation, sourceParty } = link;
     vehicles.push({ vin, brand, model, registrationDate: registrationDate ?? null, relation, sourceParty, onBehalfOf: link.onBehalfOf ?? null, grant });
@@ -217,9 +225,23 @@ export function customerViewOf(data: CustomerViewData, scope: AccessScope): Cust
   };
 }
 
+/** What makes two postal addresses of a customer the same: country, postal code and street (case aside); the city and label are facts about it. */
+export function addressKey(address: Pick<AddressRow, 'country' | 'postalCode' | 'street'>): string {
+  return `${address.country}\u0000${address.postalCode}\u0000${address.street.toLowerCase()}`;
+}
+
 /** How the viewer sees a contact point, address or vehicle link: through its controller (`AccessScope.grantForContribution`). */
 function valueGrant(scope: AccessScope, sourceParty: PartyId, onBehalfOf: PartyId | null | undefined, dataClass: DataClass): Grant | undefined {
   return scope.grantForContribution({ party: sourceParty, onBehalfOf }, dataClass);
+}
+
+/**
+ * Whether the viewer sees a stored value (contact point, vehicle link). Lookups by a value (search,
+ * caller identification) match only values the viewer sees: another party's phone must not tell it
+ * who a caller is, nor that its customer has that phone.
+ */
+export function canSeeValue(scope: AccessScope, value: Pick<ContactPointRow, 'sourceParty' | 'onBehalfOf'>, dataClass: 'contact' | 'vehicles'): boolean {
+  return valueGrant(scope, value.sourceParty, value.onBehalfOf, dataClass) !== undefined;
 }
 
 const identityFields = ['givenName', 'familyName', 'companyName', 'preferredLanguage'] as const;
@@ -321,28 +343,29 @@ export async function searchCustomers(
   term: string,
   options: { readonly region?: CountryCode; readonly limit: number },
 ): Promise<{ kind: SearchKind; customers: CustomerView[] }> {
-  const { kind, ids } = await candidateIds(em, term, options.region, options.limit * 4);
+  const { kind, ids } = await candidateIds(em, scope, term, options.region, options.limit * 4);
   const views = await loadCustomerViews(em, scope, ids);
   return { kind, customers: ids.flatMap((id) => views.get(id) ?? []).slice(0, options.limit) };
 }
 
-async function candidateIds(em: Em, term: string, region: CountryCode | undefined, limit: number): Promise<{ kind: SearchKind; ids: string[] }> {
+/** Customers a search term may name, matched only through values the viewer sees (`canSeeValue`). */
+async function candidateIds(em: Em, scope: AccessScope, term: string, region: CountryCode | undefined, limit: number): Promise<{ kind: SearchKind; ids: string[] }> {
   const vin = normaliseVin(term);
   if (vin.ok) {
     const links = await em.find(CustomerVehicleEntity, { vehicle: vin.value }, { limit });
-    return { kind: 'vin', ids: unique(links.map((link) => link.customer)) };
+    return { kind: 'vin', ids: customersThrough(scope, links, 'vehicles') };
   }
   if (term.includes('@')) {
     const email = normaliseEmail(term);
     if (!email.ok) return { kind: 'email', ids: [] };
     const points = await em.find(ContactPointEntity, { type: 'email', value: email.value }, { limit });
-    return { kind: 'email', ids: unique(points.map((point) => point.customer)) };
+    return { kind: 'email', ids: customersThrough(scope, points, 'contact') };
   }
   if (/^[\d\s()+./-]{5,}$/.test(term.trim())) {
     const phone = normalisePhone(term, region);
     if (!phone.ok) return { kind: 'phone', ids: [] };
     const points = await em.find(ContactPointEntity, { type: 'phone', value: phone.value }, { limit });
-    return { kind: 'phone', ids: unique(points.map((point) => point.customer)) };
+    return { kind: 'phone', ids: customersThrough(scope, points, 'contact') };
   }
   const tokens = term.trim().split(/\s+/).map(nameKey).filter(Boolean);
   if (tokens.length === 0) return { kind: 'name', ids: [] };
@@ -366,6 +389,11 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-function unique(ids: readonly string[]): string[] {
-  return [...new Set(ids)];
+/** The customers of the matched values the viewer sees, each once. */
+function customersThrough(
+  scope: AccessScope,
+  values: readonly Pick<ContactPointRow, 'customer' | 'sourceParty' | 'onBehalfOf'>[],
+  dataClass: 'contact' | 'vehicles',
+): string[] {
+  return [...new Set(values.filter((value) => canSeeValue(scope, value, dataClass)).map((value) => value.customer))];
 }

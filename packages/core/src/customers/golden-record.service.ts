@@ -4,11 +4,12 @@ import { NotFoundError, sourceKey, TandemError } from '@tandem/schema';
 import { BulkSql, quote } from '../database/bulk-sql.js';
 import type { Em } from '../database/orm.js';
 import { TrackedRows } from '../database/tracked-rows.js';
+import { controllerOfValue } from '../sharing/access-scope.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
 import { AddressEntity, ContactPointEntity, type AddressRow, type ContactPointRow } from './contact-point.entity.js';
 import { CustomerVehicleEntity, VehicleEntity, type CustomerVehicleRow, type VehicleRow } from './vehicle.entity.js';
 import { SourceRecordEntity, type SourceIdentity, type SourceRecordRow } from './source-record.entity.js';
-import { newestFirst, oldestLinkFirst, type CustomerViewData } from './customer-view.service.js';
+import { addressKey, newestFirst, oldestLinkFirst, type CustomerViewData } from './customer-view.service.js';
 import { recordNameKey, type IdentityCandidates, type IdentityResolver, type MatchRule } from './identity-resolver.js';
 
 /** How a source record reached its golden customer. */
@@ -356,13 +357,14 @@ export class GoldenRecordBatch {
   /**
    * Matches against the customer's contact points as they were before this record, as the
    * unit of work did: the same value twice in one record is inserted twice and refused by the
-   * unique key, failing the message.
+   * unique key, failing the message. A value is the same only under the same controller
+   * (`sameController`); another controller's statement of it is a row of its own.
    */
   #mergeContactPoints(customer: CustomerRow, source: ValueSource, record: CustomerRecord, at: Date): void {
     if (record.phones.length === 0 && record.emails.length === 0) return;
     const created: ContactPointRow[] = [];
     const merge = (type: ContactType, value: string, label: ContactPointRow['label']) => {
-      const found = this.#pointsByValue[type].get(value)?.find((row) => row.customer === customer.id);
+      const found = this.#pointsByValue[type].get(value)?.find((row) => row.customer === customer.id && sameController(row, source));
       if (!found) {
         created.push({ id: uuidv7(), customer: customer.id, type, value, label, ...source, updatedAt: at });
       } else if (found.updatedAt <= at) {
@@ -384,7 +386,9 @@ export class GoldenRecordBatch {
       } else if (vehicle.updatedAt <= at) {
         Object.assign(vehicle, { ...facts, registrationDate: facts.registrationDate ?? vehicle.registrationDate, updatedAt: at });
       }
-      const linked = this.#candidates.vehicleLinks(input.vin).some((row) => row.customer === customer.id && row.relation === input.relation);
+      const linked = this.#candidates
+        .vehicleLinks(input.vin)
+        .some((row) => row.customer === customer.id && row.relation === input.relation && sameController(row, source));
       if (!linked) {
         created.push({ id: uuidv7(), customer: customer.id, vehicle: input.vin, relation: input.relation, ...source, updatedAt: at });
       }
@@ -400,9 +404,7 @@ export class GoldenRecordBatch {
     for (const { customerId, source, addresses, at } of pending) {
       const existing = [...(this.#addressesByCustomer.get(customerId) ?? [])];
       for (const address of addresses) {
-        const same = existing.find(
-          (row) => row.postalCode === address.postalCode && row.street.toLowerCase() === address.street.toLowerCase() && row.country === address.country,
-        );
+        const same = existing.find((row) => addressKey(row) === addressKey(address) && sameController(row, source));
         if (!same) {
           const row = this.#addresses.created({ id: uuidv7(), customer: customerId, ...address, ...source, updatedAt: at });
           this.#addressesByCustomer.set(customerId, [...(this.#addressesByCustomer.get(customerId) ?? []), row]);
@@ -412,6 +414,11 @@ export class GoldenRecordBatch {
       }
     }
   }
+}
+
+/** Whether two statements of a value (contact point, address, vehicle link) are one controller's: then the newer replaces the older. */
+function sameController(row: ValueSource, source: ValueSource): boolean {
+  return controllerOfValue(row) === controllerOfValue(source);
 }
 
 /**

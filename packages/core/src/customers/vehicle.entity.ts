@@ -1,6 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { vehicleRelations } from '@tandem/schema';
 import { CustomerEntity } from './customer.entity.js';
+import { controllerUnique } from './contact-point.entity.js';
 
 /** A vehicle, unique by VIN across the whole network. */
 export const VehicleEntity = defineEntity({
@@ -16,7 +17,7 @@ export const VehicleEntity = defineEntity({
 });
 export type VehicleRow = InferEntity<typeof VehicleEntity>;
 
-/** A customer's relation to a vehicle (owner, driver, fleet manager). */
+/** A customer's relation to a vehicle (owner, driver, fleet manager): one per relation and controller, as contact points. */
 export const CustomerVehicleEntity = defineEntity({
   name: 'CustomerVehicle',
   tableName: 'customer_vehicle',
@@ -30,6 +31,6 @@ export const CustomerVehicleEntity = defineEntity({
     onBehalfOf: p.string().length(63).nullable(),
     updatedAt: p.datetime(),
   },
-  uniques: [{ name: 'customer_vehicle_uq', properties: ['customer', 'vehicle', 'relation'] }],
+  uniques: [{ name: 'customer_vehicle_controller_uq', expression: controllerUnique('customer_vehicle_controller_uq', 'customer_vehicle', ['customer_id', 'vehicle_vin', 'relation']) }],
 });
 export type CustomerVehicleRow = InferEntity<typeof CustomerVehicleEntity>;

@@ -32,6 +32,11 @@ export function controllerOf(contribution: Contribution): PartyId {
   return contribution.onBehalfOf ?? contribution.party;
 }
 
+/** `controllerOf` for a stored or viewed value (contact point, address, vehicle link), which names its sender `sourceParty`. */
+export function controllerOfValue(value: { readonly sourceParty: PartyId; readonly onBehalfOf?: PartyId | null }): PartyId {
+  return value.onBehalfOf ?? value.sourceParty;
+}
+
 /**
  * The sharing policy evaluated for one viewer at one instant. Used by every read path and by
  * the outbound fan-out, so both always agree on what a party may see.

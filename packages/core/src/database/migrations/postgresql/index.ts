@@ -6,6 +6,7 @@ import { Migration20261122230450 } from './Migration20261122230450.js';
 import { Migration20261123004200_rate_limit } from './Migration20261123004200_rate_limit.js';
 import { Migration20261123004647 } from './Migration20261123004647.js';
 import { Migration20261123033905 } from './Migration20261123033905.js';
+import { Migration20261123060000_controller_keys } from './Migration20261123060000_controller_keys.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
@@ -15,4 +16,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261123004200_rate_limit', class: Migration20261123004200_rate_limit },
   { name: 'Migration20261123004647', class: Migration20261123004647 },
   { name: 'Migration20261123033905', class: Migration20261123033905 },
+  { name: 'Migration20261123060000_controller_keys', class: Migration20261123060000_controller_keys },
 ];

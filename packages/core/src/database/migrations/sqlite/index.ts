@@ -5,6 +5,7 @@ import { Migration20261122230439 } from './Migration20261122230439.js';
 import { Migration20261122230449 } from './Migration20261122230449.js';
 import { Migration20261123004647 } from './Migration20261123004647.js';
 import { Migration20261123033905 } from './Migration20261123033905.js';
+import { Migration20261123060000_controller_keys } from './Migration20261123060000_controller_keys.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
@@ -13,4 +14,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261122230449', class: Migration20261122230449 },
   { name: 'Migration20261123004647', class: Migration20261123004647 },
   { name: 'Migration20261123033905', class: Migration20261123033905 },
+  { name: 'Migration20261123060000_controller_keys', class: Migration20261123060000_controller_keys },
 ];
