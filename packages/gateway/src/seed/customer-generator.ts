@@ -441,6 +441,8 @@ export function demoCustomer(options: Pick<DemoWorldOptions, 'seed' | 'now'>, in
         // Caller ID: what the telephony delivered, already E.164.
         phones: [{ value: mobile.e164, label: 'mobile' }],
         emails: email && rng.chance(0.3) ? [{ value: email, label: 'other' }] : [],
+        // Taken on the manufacturer's hotline: the manufacturer's data (as its calls and tasks below).
+        onBehalfOf: demoParties.oem,
       },
     });
   }
