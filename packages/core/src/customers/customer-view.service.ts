@@ -343,13 +343,30 @@ export async function searchCustomers(
   term: string,
   options: { readonly region?: CountryCode; readonly limit: number },
 ): Promise<{ kind: SearchKind; customers: CustomerView[] }> {
-  const { kind, ids } = await candidateIds(em, scope, term, options.region, options.limit * 4);
-  const views = await loadCustomerViews(em, scope, ids);
-  return { kind, customers: ids.flatMap((id) => views.get(id) ?? []).slice(0, options.limit) };
+  const candidates = await candidateIds(em, scope, term, options.region, options.limit * 4);
+  const views = await loadCustomerViews(em, scope, candidates.ids);
+  const found = candidates.ids.flatMap((id) => views.get(id) ?? []);
+  return { kind: candidates.kind, customers: (candidates.name ? namedBy(found, candidates.name) : found).slice(0, options.limit) };
 }
 
-/** Customers a search term may name, matched only through values the viewer sees (`canSeeValue`). */
-async function candidateIds(em: Em, scope: AccessScope, term: string, region: CountryCode | undefined, limit: number): Promise<{ kind: SearchKind; ids: string[] }> {
+/** A name search term as name keys: the whole term, its last word (the family name) and, for several words, the first (a given name). */
+interface NameTerm {
+  readonly whole: string;
+  readonly last: string;
+  readonly first: string | undefined;
+}
+
+/**
+ * Customers a search term may name, matched only through values the viewer sees (`canSeeValue`);
+ * a name is matched on the golden record's newest name, then on the name the viewer sees (`namedBy`).
+ */
+async function candidateIds(
+  em: Em,
+  scope: AccessScope,
+  term: string,
+  region: CountryCode | undefined,
+  limit: number,
+): Promise<{ kind: SearchKind; ids: string[]; name?: NameTerm }> {
   const vin = normaliseVin(term);
   if (vin.ok) {
     const links = await em.find(CustomerVehicleEntity, { vehicle: vin.value }, { limit });
@@ -369,20 +386,28 @@ async function candidateIds(em: Em, scope: AccessScope, term: string, region: Co
   }
   const tokens = term.trim().split(/\s+/).map(nameKey).filter(Boolean);
   if (tokens.length === 0) return { kind: 'name', ids: [] };
-  const whole = tokens.join(' ');
-  const last = tokens.at(-1) ?? whole;
+  const name: NameTerm = { whole: tokens.join(' '), last: tokens.at(-1)!, first: tokens.length > 1 ? tokens[0] : undefined };
   const customers = await em.find(
     CustomerEntity,
-    { $or: [{ nameKey: { $like: `${escapeLike(whole)}%` } }, { nameKey: last }] },
-    { fields: ['id', 'givenName'], limit, orderBy: { nameKey: 'asc', id: 'asc' } },
+    { $or: [{ nameKey: { $like: `${escapeLike(name.whole)}%` } }, { nameKey: name.last }] },
+    { fields: ['id'], limit, orderBy: { nameKey: 'asc', id: 'asc' } },
   );
-  const first = tokens.length > 1 ? tokens[0] : undefined;
-  const ranked = first ? [...customers].sort((a, b) => rank(b, first) - rank(a, first)) : customers;
-  return { kind: 'name', ids: ranked.map((customer) => customer.id) };
+  return { kind: 'name', ids: customers.map((customer) => customer.id), name };
 }
 
-function rank(customer: Pick<CustomerRow, 'givenName'>, givenKey: string): number {
-  return customer.givenName && nameKey(customer.givenName).startsWith(givenKey) ? 1 : 0;
+/**
+ * The views a name term names as the viewer sees them — the golden record's newest name may be
+ * one only another party stated — those whose given name starts with the term's first word first.
+ */
+function namedBy(views: readonly CustomerView[], term: NameTerm): CustomerView[] {
+  const named = views.filter((view) => {
+    const key = nameKey((view.kind === 'company' ? view.companyName : view.familyName) ?? '');
+    return key.startsWith(term.whole) || key === term.last;
+  });
+  const first = term.first;
+  if (!first) return named;
+  const givenMatch = (view: CustomerView) => (view.givenName && nameKey(view.givenName).startsWith(first) ? 1 : 0);
+  return named.sort((a, b) => givenMatch(b) - givenMatch(a));
 }
 
 function escapeLike(value: string): string {
