@@ -346,19 +346,13 @@ export async function searchCustomers(
   const candidates = await candidateIds(em, scope, term, options.region, options.limit * 4);
   const views = await loadCustomerViews(em, scope, candidates.ids);
   const found = candidates.ids.flatMap((id) => views.get(id) ?? []);
-  return { kind: candidates.kind, customers: (candidates.name ? namedBy(found, candidates.name) : found).slice(0, options.limit) };
-}
-
-/** A name search term as name keys: the whole term, its last word (the family name) and, for several words, the first (a given name). */
-interface NameTerm {
-  readonly whole: string;
-  readonly last: string;
-  readonly first: string | undefined;
+  return { kind: candidates.kind, customers: givenNameFirst(found, candidates.first).slice(0, options.limit) };
 }
 
 /**
- * Customers a search term may name, matched only through values the viewer sees (`canSeeValue`);
- * a name is matched on the golden record's newest name, then on the name the viewer sees (`namedBy`).
+ * Customers a search term may name, matched only through values the viewer sees (`canSeeValue`),
+ * a name through the source records' own statements the viewer sees (a family or company name
+ * prefix, or the term's last word as the whole name); `first` is a name term's first word.
  */
 async function candidateIds(
   em: Em,
@@ -366,7 +360,7 @@ async function candidateIds(
   term: string,
   region: CountryCode | undefined,
   limit: number,
-): Promise<{ kind: SearchKind; ids: string[]; name?: NameTerm }> {
+): Promise<{ kind: SearchKind; ids: string[]; first?: string | undefined }> {
   const vin = normaliseVin(term);
   if (vin.ok) {
     const links = await em.find(CustomerVehicleEntity, { vehicle: vin.value }, { limit });
@@ -386,32 +380,23 @@ async function candidateIds(
   }
   const tokens = term.trim().split(/\s+/).map(nameKey).filter(Boolean);
   if (tokens.length === 0) return { kind: 'name', ids: [] };
-  const name: NameTerm = { whole: tokens.join(' '), last: tokens.at(-1)!, first: tokens.length > 1 ? tokens[0] : undefined };
-  const customers = await em.find(
-    CustomerEntity,
-    { $or: [{ nameKey: { $like: `${escapeLike(name.whole)}%` } }, { nameKey: name.last }] },
-    { fields: ['id'], limit, orderBy: { nameKey: 'asc', id: 'asc' } },
+  const whole = tokens.join(' ');
+  // A prefix as a range (both dialects compare the column bytewise), so the index serves it where LIKE would scan.
+  const statements = await new RowReader(em).query<{ customer_id: string; party: PartyId; on_behalf_of: PartyId | null }>(
+    `select "customer_id", "party", "on_behalf_of" from "source_record"
+      where "deleted_at" is null and ("name_key" >= ? and "name_key" < ? or "name_key" = ?)
+      order by "name_key", "customer_id" limit ?`,
+    [whole, `${whole}\u{10FFFF}`, tokens.at(-1)!, limit],
   );
-  return { kind: 'name', ids: customers.map((customer) => customer.id), name };
+  const seen = statements.filter((statement) => canSeeSource({ party: statement.party, onBehalfOf: statement.on_behalf_of }, scope));
+  return { kind: 'name', ids: [...new Set(seen.map((statement) => statement.customer_id))], first: tokens.length > 1 ? tokens[0] : undefined };
 }
 
-/**
- * The views a name term names as the viewer sees them — the golden record's newest name may be
- * one only another party stated — those whose given name starts with the term's first word first.
- */
-function namedBy(views: readonly CustomerView[], term: NameTerm): CustomerView[] {
-  const named = views.filter((view) => {
-    const key = nameKey((view.kind === 'company' ? view.companyName : view.familyName) ?? '');
-    return key.startsWith(term.whole) || key === term.last;
-  });
-  const first = term.first;
-  if (!first) return named;
-  const givenMatch = (view: CustomerView) => (view.givenName && nameKey(view.givenName).startsWith(first) ? 1 : 0);
-  return named.sort((a, b) => givenMatch(b) - givenMatch(a));
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
+/** The views, those whose given name starts with `first` (a name term's first word) first. */
+function givenNameFirst(views: readonly CustomerView[], first: string | undefined): CustomerView[] {
+  if (!first) return [...views];
+  const matches = (view: CustomerView) => (view.givenName && nameKey(view.givenName).startsWith(first) ? 1 : 0);
+  return [...views].sort((a, b) => matches(b) - matches(a));
 }
 
 /** The customers of the matched values the viewer sees, each once. */

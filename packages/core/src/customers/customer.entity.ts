@@ -11,8 +11,8 @@ export const CustomerEntity = defineEntity({
     givenName: p.string().length(200).nullable(),
     familyName: p.string().length(200).nullable(),
     companyName: p.string().length(200).nullable(),
-    /** `nameKey` of family/company name, for name search and identity matching. */
-    nameKey: p.string().length(200).index('customer_name_key_idx'),
+    /** `recordNameKey` of the newest family/company name, for identity matching (search reads the source records' own). */
+    nameKey: p.string().length(200),
     preferredLanguage: p.string().length(35).nullable(),
     provenance: p.json<Record<string, Provenance>>(),
     createdAt: p.datetime(),

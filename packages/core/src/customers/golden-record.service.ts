@@ -135,9 +135,10 @@ export class GoldenRecordBatch {
     const onBehalfOf = record.onBehalfOf ?? null;
     if (link) {
       link.deletedAt = null;
-      if (Date.parse(link.identity.at) <= at.getTime()) link.identity = identity;
+      if (Date.parse(link.identity.at) <= at.getTime()) Object.assign(link, { identity, nameKey: recordNameKey(record) });
     } else {
-      this.#sources.created({ party, externalId: record.externalId, customer: customer.id, linkedAt: at, identity, onBehalfOf, deletedAt: null });
+      const nameKey = recordNameKey(record);
+      this.#sources.created({ party, externalId: record.externalId, customer: customer.id, linkedAt: at, identity, nameKey, onBehalfOf, deletedAt: null });
     }
     const source: ValueSource = { sourceParty: party, onBehalfOf };
     mergeIdentity(customer, party, record, at, atText);

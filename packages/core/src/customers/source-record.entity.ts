@@ -23,6 +23,12 @@ export const SourceRecordEntity = defineEntity({
     customer: () => p.manyToOne(CustomerEntity).mapToPk().deleteRule('cascade').index('source_record_customer_idx'),
     linkedAt: p.datetime(),
     identity: p.json<SourceIdentity>(),
+    /**
+     * `recordNameKey` of the identity statement: name search matches each party's own statement, so
+     * a viewer finds a customer by the name it sees (the golden record keeps only the newest). On
+     * PostgreSQL the column compares bytewise (collation "C"), as on SQLite, so a prefix is an index range.
+     */
+    nameKey: p.string().length(200).index('source_record_name_key_idx'),
     /** Interaction centers: the client the newest identity statement was captured for (see `controllerOf`). */
     onBehalfOf: p.string().length(63).nullable(),
     /** Soft deletion by the source (`contact.deleted`): the link stays for audit, the party no longer claims the customer. */

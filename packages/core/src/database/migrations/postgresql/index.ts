@@ -7,6 +7,7 @@ import { Migration20261123004200_rate_limit } from './Migration20261123004200_ra
 import { Migration20261123004647 } from './Migration20261123004647.js';
 import { Migration20261123033905 } from './Migration20261123033905.js';
 import { Migration20261123060000_controller_keys } from './Migration20261123060000_controller_keys.js';
+import { Migration20261123064000_source_name_keys } from './Migration20261123064000_source_name_keys.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
@@ -17,4 +18,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261123004647', class: Migration20261123004647 },
   { name: 'Migration20261123033905', class: Migration20261123033905 },
   { name: 'Migration20261123060000_controller_keys', class: Migration20261123060000_controller_keys },
+  { name: 'Migration20261123064000_source_name_keys', class: Migration20261123064000_source_name_keys },
 ];
