@@ -407,3 +407,35 @@ function customersThrough(
 ): string[] {
   return [...new Set(values.filter((value) => canSeeValue(scope, value, dataClass)).map((value) => value.customer))];
 }
+
+/**
+ * Every customer the viewer may see, in id order, a page at a time (an export): candidates are
+ * read from the source records in customer order through their index, narrowed to records of the
+ * viewer or of a party granting it identity data; the views are built by `loadCustomerViews`,
+ * the rule of every read path, which also drops what the narrowing let through. Resumes after
+ * the customer id `after`.
+ */
+export async function* visibleCustomerPages(
+  em: Em,
+  scope: AccessScope,
+  options: { readonly after?: string | undefined; readonly pageSize: number },
+): AsyncGenerator<CustomerView[]> {
+  const reader = new RowReader(em);
+  const controllers = [scope.viewer.party, ...scope.grantorsOf('identity')];
+  let after = options.after;
+  for (;;) {
+    const rows = await reader.query<{ customer_id: string }>(
+      `select distinct "customer_id" from "source_record"
+        where "deleted_at" is null${after === undefined ? '' : ' and "customer_id" > ?'}
+          and ("party" = ? or coalesce("on_behalf_of", "party") in (${controllers.map(() => '?').join(', ')}))
+        order by "customer_id" limit ?`,
+      [...(after === undefined ? [] : [after]), scope.viewer.party, ...controllers, options.pageSize],
+    );
+    if (rows.length === 0) return;
+    const ids = rows.map((row) => row.customer_id);
+    const views = await loadCustomerViews(em, scope, ids);
+    yield ids.flatMap((id) => views.get(id) ?? []);
+    after = ids.at(-1)!;
+    if (rows.length < options.pageSize) return;
+  }
+}

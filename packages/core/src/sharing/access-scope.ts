@@ -115,7 +115,7 @@ export class AccessScope {
 
   /** `canSeeActivity` as a query filter on the activity table (same rule, evaluated by the database). */
   activityFilter(): Record<string, unknown> {
-    const grantors = [...this.grants].filter(([, classes]) => classes.has('activities')).map(([owner]) => owner);
+    const grantors = this.grantorsOf('activities');
     const controllers = this.viewer.actingFor ? grantors : [...grantors, this.viewer.party];
     const own = this.viewer.actingFor ? { party: this.viewer.party, onBehalfOf: this.viewer.actingFor } : { party: this.viewer.party };
     const fromOthers = {
@@ -123,6 +123,11 @@ export class AccessScope {
       $or: [{ onBehalfOf: null, party: { $in: grantors } }, { onBehalfOf: { $in: controllers } }],
     };
     return { $or: [own, fromOthers] };
+  }
+
+  /** The parties whose `dataClass` data the viewer's agreements grant it (not its own). */
+  grantorsOf(dataClass: DataClass): PartyId[] {
+    return [...this.grants].filter(([, classes]) => classes.has(dataClass)).map(([owner]) => owner);
   }
 
   /** All data classes of one owner visible to the viewer. */

@@ -13,6 +13,7 @@ import { useAccessAudit } from '../graphql/access-audit.plugin.js';
 import { landingPage } from './landing-page.js';
 import { webhookRoutes } from './webhooks.routes.js';
 import { ctiRoutes } from './cti.routes.js';
+import { exportRoutes } from './export.routes.js';
 import { createHardening, type HardeningOptions } from './hardening/hardening.js';
 import { rateLimitStoreOf } from './hardening/rate-limits.js';
 
@@ -77,6 +78,7 @@ export function createApp(deps: AppDependencies): Express {
     },
   });
   app.use(yoga.graphqlEndpoint, (req, res) => yoga.handle(req, res, { req, res }));
+  app.use(exportRoutes({ orm: deps.orm, tokens: deps.tokens, logger: deps.logger, throttle: hardening.exports, auditor: deps.auditor }));
 
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage);

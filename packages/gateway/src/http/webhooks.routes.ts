@@ -11,7 +11,7 @@ import {
   type InboundWebhookDeps,
   type InboundWebhookRequest,
 } from '@tandem/connectors';
-import { httpStatusByCategory, TandemError } from '@tandem/schema';
+import { httpStatusByCategory, RateLimitedError, TandemError } from '@tandem/schema';
 
 export interface PartnerRouteDependencies {
   readonly orm: Orm;
@@ -83,7 +83,8 @@ export function sendPartnerError(res: Response, logger: Logger, error: unknown):
     else if (error.category === 'BAD_INPUT') logger.info({ code: error.code, issues: error.issues.length }, 'refused invalid partner events');
     else logger.error({ err: error }, 'partner request failed');
     const status = httpStatusByCategory[error.category];
-    if (error.retriable) res.set('retry-after', '5');
+    if (error instanceof RateLimitedError) res.set('retry-after', String(error.retryAfterSeconds));
+    else if (error.retriable) res.set('retry-after', '5');
     res.status(status).json(errorBody(error.code, error.message, error.issues));
     return;
   }

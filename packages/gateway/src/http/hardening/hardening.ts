@@ -5,7 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../../auth/principal.js';
 import type { LookupThrottle } from '../../graphql/lookup-throttle.js';
 import { defaultOperationLimits, operationLimitPlugins, type GatewayPlugin, type OperationLimits } from '../../graphql/limits.js';
-import { defaultRateLimits, RateLimiters, type RateLimits, type RateLimitStore } from './rate-limits.js';
+import { defaultRateLimits, RateLimiters, type RateLimits, type RateLimitStore, type Throttle } from './rate-limits.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
 
 /** The header a client sends to prove a CORS preflight happened (yoga's default name). */
@@ -39,6 +39,8 @@ export interface Hardening {
   readonly batching: false;
   readonly cors: CorsPolicy;
   lookupsFor(principal: Principal | undefined): LookupThrottle;
+  /** The bulk export budget per caller (`RateLimits.exports`). */
+  readonly exports: Throttle;
 }
 
 /**
@@ -60,6 +62,7 @@ export function createHardening(store: RateLimitStore, options: HardeningOptions
     batching: false,
     cors: corsPolicy(options.corsOrigins),
     lookupsFor: (principal) => limiters.lookupsFor(principal),
+    exports: limiters.exports,
   };
 }
 

@@ -20,6 +20,8 @@ export interface RateLimits {
   readonly anonymous: readonly RateWindow[];
   /** Caller-number lookups per caller. Default 10 per minute and 120 per hour. */
   readonly phoneLookups: readonly RateWindow[];
+  /** Bulk customer exports (`GET /export/customers`) per caller. Default 10 per hour. */
+  readonly exports: readonly RateWindow[];
 }
 
 export const defaultRateLimits: RateLimits = {
@@ -29,6 +31,7 @@ export const defaultRateLimits: RateLimits = {
     { points: 10, durationSeconds: 60 },
     { points: 120, durationSeconds: 3600 },
   ],
+  exports: [{ points: 10, durationSeconds: 3600 }],
 };
 
 /**
@@ -101,11 +104,13 @@ export class RateLimiters {
   readonly operations: Throttle;
   readonly anonymousOperations: Throttle;
   readonly phoneLookups: Throttle;
+  readonly exports: Throttle;
 
   constructor(limits: RateLimits, store: RateLimitStore) {
     this.operations = new Throttle(store, 'operations', limits.principal, { code: 'TOO_MANY_REQUESTS', what: 'GraphQL operations' });
     this.anonymousOperations = new Throttle(store, 'anonymous', limits.anonymous, { code: 'TOO_MANY_REQUESTS', what: 'GraphQL operations without credentials' });
     this.phoneLookups = new Throttle(store, 'phone-lookups', limits.phoneLookups, { code: 'TOO_MANY_PHONE_LOOKUPS', what: 'caller-number lookups' });
+    this.exports = new Throttle(store, 'exports', limits.exports, { code: 'TOO_MANY_EXPORTS', what: 'customer exports' });
   }
 
   /** The lookup budget of one caller, for its GraphQL context. */
