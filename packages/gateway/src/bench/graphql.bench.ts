@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
@@ -51,6 +51,9 @@ const worldCache = resolve('.bench');
 /** The caller of every request: an interaction-center agent taking calls for the manufacturer. */
 export const benchPrincipal: Principal = { subject: 'bench-agent', party: 'ic-baltic', role: 'agent', actingFor: 'oem' };
 
+/** The caller of `bench export`: the manufacturer's CRM connector taking a full copy. */
+export const exportPrincipal: Principal = { subject: 'bench-export', party: 'oem', role: 'integration' };
+
 /** The timeline page an agent screen opens with. */
 const firstPage = 20;
 
@@ -93,7 +96,7 @@ export async function graphqlBench(options: GraphqlBenchOptions): Promise<Record
   const ids = await visibleCustomers(database, 10_000);
   if (ids.length === 0) throw new Error(`the world in ${database} has no customer visible to ${benchPrincipal.party}`);
 
-  const server = await startServer(database, options.cpuProfileDir);
+  const server = await startServer(database, options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfileDir)] : []);
   try {
     const base = `http://127.0.0.1:${server.port}`;
     const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
@@ -242,36 +245,42 @@ async function visibleCustomers(database: string, count: number): Promise<string
 
 // ---- The server child -----------------------------------------------------------------------------
 
-interface RunningServer {
+export interface RunningServer {
   readonly port: number;
+  /** The bench principal's token. */
   readonly token: string;
+  /** The export principal's token. */
+  readonly exportToken: string;
   stop(): Promise<void>;
 }
 
 const benchMain = fileURLToPath(new URL('./main.ts', import.meta.url));
 
-/** Starts `bench graphql-server` in a child process and waits for the line naming its port and token. */
-async function startServer(database: string, cpuProfileDir: string | undefined): Promise<RunningServer> {
-  const profile = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProfileDir)] : [];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...profile, benchMain, 'graphql-server', '--database', database], {
+/**
+ * Starts `bench graphql-server` in a child process and waits for the line naming its port and
+ * tokens; `nodeFlags` go to its node (a CPU profile, a heap limit).
+ */
+export async function startServer(database: string, nodeFlags: readonly string[] = []): Promise<RunningServer> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...nodeFlags, benchMain, 'graphql-server', '--database', database], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout! });
-  const ready = new Promise<{ port: number; token: string }>((resolveReady, reject) => {
+  const ready = new Promise<{ port: number; token: string; exportToken: string }>((resolveReady, reject) => {
     lines.once('line', (line) => {
       try {
-        resolveReady(JSON.parse(line) as { port: number; token: string });
+        resolveReady(JSON.parse(line) as { port: number; token: string; exportToken: string });
       } catch (error) {
         reject(new Error(`bench server: unexpected first line ${JSON.stringify(line)}`, { cause: error }));
       }
     });
     void exited.then(([code]) => reject(new Error(`bench server exited with code ${String(code)} before listening`)));
   });
-  const { port, token } = await ready;
+  const { port, token, exportToken } = await ready;
   return {
     port,
     token,
+    exportToken,
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -310,6 +319,12 @@ export async function serveBenchGateway(database: string): Promise<void> {
     const usage = process.cpuUsage();
     res.json({ micros: usage.user + usage.system });
   });
+  app.get('/bench/memory', (_req, res) => {
+    // Linux: resident memory split into anonymous (heap, SQLite's page cache) and file-backed (the database's memory map).
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+    res.json({ anonymousKb: kb('RssAnon'), fileKb: kb('RssFile'), peakKb: kb('VmHWM') });
+  });
   app.get('/bench/customer-360/:id', async (req, res) => {
     try {
       const first = Number(req.query.first ?? firstPage);
@@ -325,7 +340,8 @@ export async function serveBenchGateway(database: string): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const token = await tokens.issue(benchPrincipal, { expiresIn: '2h' });
-    process.stdout.write(`${JSON.stringify({ port, token })}\n`);
+    const exportToken = await tokens.issue(exportPrincipal, { expiresIn: '2h' });
+    process.stdout.write(`${JSON.stringify({ port, token, exportToken })}\n`);
   });
   await once(process, 'SIGTERM');
   const closed = once(server, 'close');

@@ -71,6 +71,16 @@ program
     print(await graphqlBench({ customers: options.customers, connections: options.connections, seconds: options.seconds, json: Boolean(options.json), cpuProfileDir: options.cpuProf }));
   });
 
+program
+  .command('export')
+  .description("a full customer export over HTTP: customers/s and the server's memory while it streams")
+  .option('--customers <n>', 'customers in the seeded world (the graphql bench world of that size)', positiveInt, 1_000_000)
+  .option('--json', 'only the JSON line')
+  .action(async (options: { customers: number; json?: boolean }) => {
+    const { exportBench } = await import('./export.bench.js');
+    print(await exportBench({ customers: options.customers, json: Boolean(options.json) }));
+  });
+
 // The partners' side of `bench sync --mode kafka`, started by it in a child process.
 program
   .command('sync-partner', { hidden: true })

@@ -34,7 +34,7 @@ const exportQuery = z.object({ after: z.uuid('after must be a customer id (UUID)
  * it started (resume with `after=` the last id received). Streamed a page at a time with back
  * pressure, so memory stays flat for a million customers. Bearer token or API key with the `read`
  * scope; roles integration, manager, admin; rate-limited per caller; every exported customer is
- * recorded in the access audit.
+ * recorded in the access audit before the next page is read.
  */
 export function exportRoutes(deps: ExportRouteDependencies): Router {
   const router = express.Router();
@@ -57,7 +57,10 @@ export function exportRoutes(deps: ExportRouteDependencies): Router {
         if (views.length === 0) continue;
         const trail = new AccessTrail({ principal: principal.subject, role: principal.role, party: principal.party, actingFor: principal.actingFor, requestId });
         for (const view of views) trail.noteCustomerView(view, scope);
+        // A page waits for its audit entries to be stored: an export outpaces the audit's writes,
+        // whose buffer would otherwise grow with the export and, once full, drop entries.
         deps.auditor?.record(trail.drain());
+        await deps.auditor?.flush();
         customers += views.length;
         last = views.at(-1)!.id;
         if (!res.write(views.map(exportLine).join(''))) await once(res, 'drain');
