@@ -63,7 +63,8 @@ export function exportRoutes(deps: ExportRouteDependencies): Router {
         await deps.auditor?.flush();
         customers += views.length;
         last = views.at(-1)!.id;
-        if (!res.write(views.map(exportLine).join(''))) await once(res, 'drain');
+        if (!res.write(views.map(exportLine).join(''))) await drainedOrClosed(res);
+        // The client went away: stop reading (a closed response never drains).
         if (res.destroyed) return;
       }
       res.end(`${JSON.stringify({ end: { customers, last } })}\n`);
@@ -78,6 +79,16 @@ export function exportRoutes(deps: ExportRouteDependencies): Router {
     }
   });
   return router;
+}
+
+/** Resolves when the response can take more, or is closed (its 'drain' then never comes). */
+async function drainedOrClosed(res: Response): Promise<void> {
+  const stop = new AbortController();
+  try {
+    await Promise.race([once(res, 'drain', { signal: stop.signal }), once(res, 'close', { signal: stop.signal })]);
+  } finally {
+    stop.abort();
+  }
 }
 
 /** The authenticated caller, if it may export; otherwise the refusal (401 without valid credentials, 403 for a role or key that may not). */
