@@ -100,6 +100,21 @@ describe.each(testDialects())('customer export on %s', (dialect) => {
     expect(entries.every((entry) => entry.party === 'insurer' && entry.dataClasses.includes('identity') && entry.dataClasses.includes('contact'))).toBe(true);
   });
 
+  it('ends with an error line naming where to resume when the export fails after it started', async () => {
+    // The database fails under the export once the answer has begun: a driver error on the first page's views.
+    const connection = (orm.em.fork() as Em).getConnection();
+    await connection.execute('alter table contact_point rename to contact_point_gone');
+    try {
+      const result = await exportAs({ ...insurerConnector, subject: 'insurer-broken' });
+      expect(result.status).toBe(200);
+      expect(result.customers).toEqual([]);
+      expect(result.last).toEqual({ error: { code: 'INTERNAL', message: 'The export stopped; resume it with after= the last customer id received.' } });
+      expect(JSON.stringify(result.last)).not.toContain('contact_point');
+    } finally {
+      await connection.execute('alter table contact_point_gone rename to contact_point');
+    }
+  });
+
   it('refuses callers without credentials, roles at a screen, bad resume points and a caller over its budget, naming the reason', async () => {
     expect(await exportAs(undefined)).toMatchObject({ status: 401, error: { error: { code: 'AUTHENTICATION_REQUIRED' } } });
     const agent = await exportAs({ subject: 'ilze', party: 'ic-nordic', role: 'agent', actingFor: 'oem' });

@@ -41,6 +41,14 @@ describe('error answers and the log', () => {
     expect(lines.some((line) => line.level === 20 && line.msg === 'domain error answered to the client' && line.err?.message === 'token is not a JWS in compact form')).toBe(true);
   });
 
+  it("keeps a refused partner request (an export by a role that may not) out of the error log", async () => {
+    lines.length = 0;
+    const response = await fetch(`${api.url}/export/customers`, { headers: { authorization: `Bearer ${await api.tokens.issue(anna)}` } });
+    expect(response.status).toBe(403);
+    expect(errorLines()).toEqual([]);
+    expect(lines.some((line) => line.level === 30 && line.msg === 'refused a partner request')).toBe(true);
+  });
+
   it('logs an unexpected failure once at error level, with its cause, and answers "Unexpected error."', async () => {
     lines.length = 0;
     // The database goes away under the gateway: a driver error, not a domain error.

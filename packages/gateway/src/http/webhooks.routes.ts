@@ -79,10 +79,13 @@ export function mountPartnerRoute(router: Router, path: string, deps: PartnerRou
 
 export function sendPartnerError(res: Response, logger: Logger, error: unknown): void {
   if (error instanceof TandemError) {
-    if (error.category === 'UNAUTHENTICATED') logger.warn({ code: error.code }, 'refused an unauthenticated partner request');
-    else if (error.category === 'BAD_INPUT') logger.info({ code: error.code, issues: error.issues.length }, 'refused invalid partner events');
-    else logger.error({ err: error }, 'partner request failed');
     const status = httpStatusByCategory[error.category];
+    if (error.category === 'UNAUTHENTICATED') logger.warn({ code: error.code }, 'refused an unauthenticated partner request');
+    else if (error.category === 'BAD_INPUT') logger.info({ code: error.code, issues: error.issues.length }, 'refused invalid partner input');
+    // A refusal is the caller's matter, not an incident; a flood of rate-limited requests must not flood the log.
+    else if (error.category === 'RATE_LIMITED') logger.debug({ code: error.code }, 'rate-limited a partner request');
+    else if (status < 500) logger.info({ code: error.code }, 'refused a partner request');
+    else logger.error({ err: error }, 'partner request failed');
     if (error instanceof RateLimitedError) res.set('retry-after', String(error.retryAfterSeconds));
     else if (error.retriable) res.set('retry-after', '5');
     res.status(status).json(errorBody(error.code, error.message, error.issues));
