@@ -2,7 +2,6 @@ import type { DataClass, PartyId } from '@tandem/schema';
 import { controllerOf, controllerOfValue, type AccessScope, type Grant } from '../sharing/access-scope.js';
 import type { ActivityView, CustomerView } from '../customers/customer-view.service.js';
 
-
 /** Who reads, in which request. */
 export interface AccessReader {
   /** The principal's subject. */

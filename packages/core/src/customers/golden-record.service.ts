@@ -129,15 +129,18 @@ export class GoldenRecordBatch {
       customer = match ? (this.#customers.get(match.customerId) ?? (await this.#customer(match.customerId))) : undefined;
       outcome = match?.rule ?? 'created';
     }
-    customer ??= this.#createCustomer(record, at);
+    const nameKey = recordNameKey(record);
+    customer ??= this.#createCustomer(record, nameKey, at);
     const atText = at.toISOString();
     const identity = sourceIdentity(record, atText);
     const onBehalfOf = record.onBehalfOf ?? null;
     if (link) {
       link.deletedAt = null;
-      if (Date.parse(link.identity.at) <= at.getTime()) Object.assign(link, { identity, nameKey: recordNameKey(record) });
+      if (Date.parse(link.identity.at) <= at.getTime()) {
+        link.identity = identity;
+        link.nameKey = nameKey;
+      }
     } else {
-      const nameKey = recordNameKey(record);
       this.#sources.created({ party, externalId: record.externalId, customer: customer.id, linkedAt: at, identity, nameKey, onBehalfOf, deletedAt: null });
     }
     const source: ValueSource = { sourceParty: party, onBehalfOf };
@@ -334,14 +337,14 @@ export class GoldenRecordBatch {
     else this.#linksByVin.set(link.vehicle, [link]);
   }
 
-  #createCustomer(record: CustomerRecord, at: Date): CustomerRow {
+  #createCustomer(record: CustomerRecord, nameKey: string, at: Date): CustomerRow {
     const customer = this.#customers.created({
       id: uuidv7(),
       kind: record.kind,
       givenName: null,
       familyName: null,
       companyName: null,
-      nameKey: recordNameKey(record),
+      nameKey,
       preferredLanguage: null,
       provenance: {},
       createdAt: at,

@@ -1,15 +1,17 @@
 import type { Migration } from '@mikro-orm/migrations';
-import { nameKey, sourceKey } from '@tandem/schema';
+import { sourceKey } from '@tandem/schema';
 import { BulkSql } from '../bulk-sql.js';
 import type { Em } from '../orm.js';
 import { TrackedRows } from '../tracked-rows.js';
+import { recordNameKey } from '../../customers/identity-resolver.js';
 import { SourceRecordEntity, type SourceRecordRow } from '../../customers/source-record.entity.js';
 
 const PAGE = 5_000;
 
 /**
- * Fills `source_record.name_key` from each record's identity statement, a page at a time in key
- * order (the name key folds Unicode, which SQL cannot), inside the migration's transaction.
+ * Fills `source_record.name_key` from each record's identity statement with the rule the ingest
+ * writes it by (`recordNameKey`; it folds Unicode, which SQL cannot), a page at a time in key order,
+ * inside the migration's transaction.
  */
 export async function fillSourceNameKeys(migration: Migration): Promise<void> {
   const sql = new BulkSql(migration.getEntityManager() as unknown as Em);
@@ -24,8 +26,7 @@ export async function fillSourceNameKeys(migration: Migration): Promise<void> {
     const rows = new TrackedRows(sql, spec, (row) => sourceKey(row.party, row.externalId));
     for (const raw of page) {
       const row = rows.loaded(sql.decode(spec, raw));
-      const { kind, familyName, companyName } = row.identity;
-      row.nameKey = nameKey((kind === 'company' ? companyName : familyName) ?? '');
+      row.nameKey = recordNameKey(row.identity);
     }
     await rows.write();
     const last = sql.decode(spec, page.at(-1)!);
