@@ -12,6 +12,7 @@ export * from './customers/source-record.entity.js';
 export * from './customers/identity-resolver.js';
 export * from './customers/golden-record.service.js';
 export * from './customers/customer-view.service.js';
+export * from './customers/customer-changes.js';
 export * from './activities/activity.entity.js';
 export * from './activities/activity.service.js';
 export * from './tasks/task.entity.js';

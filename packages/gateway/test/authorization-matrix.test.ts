@@ -7,6 +7,9 @@
  * filled fails the test until a rule below says how (a conscious decision, not a silent skip).
  * It runs on both schemas `/graphql` can serve: the public API and the federation subgraph (the
  * same fields plus `_entities` and `_service`), so `node`, `nodes` and `_entities` are probed too.
+ * Subscriptions are probed over SSE: each principal subscribes, the customer changes, and what the
+ * subscription sent by the time the gateway shuts down (which ends subscriptions after they sent
+ * what they had) is its answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -26,11 +29,12 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { customerRecordInput, parseOrThrow } from '@tandem/schema';
-import { applyCustomerRecord, DeterministicIdentityResolver, grantSharing, issueApiKey, recordActivity, recordConsent, recordTask, type Em, type Orm } from '@tandem/core';
+import { announceCustomerChanges, applyCustomerRecord, DeterministicIdentityResolver, grantSharing, issueApiKey, recordActivity, recordConsent, recordTask, type Em, type Orm } from '@tandem/core';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
 import { schema as publicSchema, subgraphSchema } from '../src/graphql/schema.js';
 import type { Principal } from '../src/auth/principal.js';
 import { allDataClasses, registerPartnerWorld, startGateway } from './support.js';
+import { SseSubscription } from './sse-client.js';
 
 /** Values of the customer that only dealer-berlin (and whom it grants) may see. Any of them in a forbidden answer is a leak. */
 const customer = {
@@ -118,7 +122,7 @@ const customerDataTypes: ReadonlySet<string> = new Set(['Customer', 'Activity'])
 
 interface GeneratedOperation {
   readonly label: string;
-  readonly kind: 'query' | 'mutation';
+  readonly kind: 'query' | 'mutation' | 'subscription';
   readonly document: string;
   readonly variables: readonly { readonly name: string; readonly fill: Fill; readonly list: boolean }[];
   /** Object types the selection covers. */
@@ -132,6 +136,7 @@ function generateOperations(schema: GraphQLSchema): { operations: GeneratedOpera
   const roots = [
     ['query', schema.getQueryType()],
     ['mutation', schema.getMutationType()],
+    ['subscription', schema.getSubscriptionType()],
   ] as const;
   for (const [kind, root] of roots) {
     if (!root) continue;
@@ -256,7 +261,7 @@ describe.each(modes)('the generated authorisation matrix of the $name', ({ schem
 
   it('selects every object type reachable from every root field, and only valid operations', () => {
     expect(generated.uncovered).toEqual([]);
-    const expected = ['Query.customer', 'Query.customers', 'Query.node', 'Query.nodes', ...(subgraph ? ['Query._entities', 'Query._service'] : [])];
+    const expected = ['Query.customer', 'Query.customers', 'Query.node', 'Query.nodes', 'Subscription.customerChanged', ...(subgraph ? ['Query._entities', 'Query._service'] : [])];
     expect(generated.operations.map((operation) => operation.label)).toEqual(expect.arrayContaining(expected));
     for (const operation of generated.operations) expect(validate(schema, parse(operation.document)), operation.label).toEqual([]);
   });
@@ -271,6 +276,9 @@ describe.each(runs)('authorisation matrix on %s, %s', (dialect, _name, mode: Mod
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   let world: MatrixWorld;
   const apiKeys = new Map<string, string>();
+  // Document limits off: the matrix checks authorisation of every reachable type, also those one
+  // production document cannot reach (the limits have their own tests and may change).
+  const gatewayOptions = { subgraph: mode.subgraph, hardening: { operationLimits: { maxDepth: 64, maxCost: 10_000_000, maxTokens: 100_000, maxAliases: 1000 } } };
 
   beforeAll(async () => {
     ({ orm, close } = await openTestOrm(dialect));
@@ -316,12 +324,7 @@ describe.each(runs)('authorisation matrix on %s, %s', (dialect, _name, mode: Mod
       recordConsent(tx as Em, 'dealer-berlin', { customerExternalId: customer.externalId, purpose: 'marketing', granted: true, recordedAt: new Date('2026-03-02T00:00:00Z'), proof: customer.consentProof }),
     );
     for (const owner of ['dealer-berlin', 'dealer-hamburg']) apiKeys.set(owner, (await issueApiKey(em, { party: owner, scopes: ['read', 'write'], label: 'matrix' })).key);
-    // Document limits off: the matrix checks authorisation of every reachable type, also those one
-    // production document cannot reach (the limits have their own tests and may change).
-    gateway = await startGateway(orm, {
-      subgraph: mode.subgraph,
-      hardening: { operationLimits: { maxDepth: 64, maxCost: 10_000_000, maxTokens: 100_000, maxAliases: 1000 } },
-    });
+    gateway = await startGateway(orm, gatewayOptions);
   });
   afterAll(async () => {
     await gateway?.close();
@@ -335,6 +338,7 @@ describe.each(runs)('authorisation matrix on %s, %s', (dialect, _name, mode: Mod
       const value = variable.fill(world);
       return [variable.name, variable.list && !Array.isArray(value) ? [value] : value];
     }));
+    if (operation.kind === 'subscription') return askSubscription(authorization, operation, variables);
     const response = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...authorization },
@@ -342,6 +346,25 @@ describe.each(runs)('authorisation matrix on %s, %s', (dialect, _name, mode: Mod
     });
     const body = (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
     return { status: response.status, body, sent: JSON.stringify(variables) };
+  }
+
+  /**
+   * Subscribes, announces a change of the customer, waits until a subscription of its owner heard
+   * it (news reaches every subscriber at once), then restarts the gateway, which ends every
+   * subscription after it sent what it had: all it sent is the answer.
+   */
+  async function askSubscription(authorization: Record<string, string>, operation: GeneratedOperation, variables: Record<string, unknown>) {
+    const probe = await SseSubscription.open(gateway.url, operation.document, variables, authorization);
+    const owner = await gateway.tokens.issue({ subject: 'matrix-witness', party: 'dealer-berlin', role: 'dealer_staff' });
+    const witness = await SseSubscription.open(gateway.url, 'subscription Witness($id: ID!) { customerChanged(id: $id) { id } }', { id: world.customerId }, { authorization: `Bearer ${owner}` });
+    await announceCustomerChanges(orm, [world.customerId]);
+    expect((await witness.next()).data?.data?.customerChanged.id, 'the witness heard the change').toBe(world.customerId);
+    await gateway.close();
+    gateway = await startGateway(orm, gatewayOptions);
+    const results = await probe.rest();
+    const errors = results.flatMap((result) => result.errors ?? []);
+    const data = results.flatMap((result) => (result.data ? [result.data] : []));
+    return { status: probe.status, body: { ...(data.length > 0 ? { data } : {}), ...(errors.length > 0 ? { errors } : {}) }, sent: JSON.stringify(variables) };
   }
 
   /** Which of `values` an answer contains, also inside base64 strings (dead letters carry original bytes so). */
@@ -382,7 +405,7 @@ describe.each(runs)('authorisation matrix on %s, %s', (dialect, _name, mode: Mod
     }
     const labels = generated.operations.map((operation) => operation.label);
     expect(labels.filter((label) => !answered.has(label)), 'no allowed principal could run these: the probe is not exercised').toEqual([]);
-    const customerQueries = generated.operations.filter((operation) => operation.kind === 'query' && [...operation.covered].some((type) => customerDataTypes.has(type)));
+    const customerQueries = generated.operations.filter((operation) => operation.kind !== 'mutation' && [...operation.covered].some((type) => customerDataTypes.has(type)));
     expect(customerQueries.map((operation) => operation.label).filter((label) => !reachedCustomer.has(label)), 'these customer queries returned none of the customer to any allowed principal').toEqual([]);
     expect([...seen].sort()).toEqual([...customerValues, world.customerId].sort());
   });

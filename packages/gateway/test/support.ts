@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
-import { grantSharing, upsertParty, type Em, type Orm } from '@tandem/core';
+import { CustomerChangeFeed, grantSharing, upsertParty, type Em, type Orm } from '@tandem/core';
 import { createApp, type AppDependencies } from '../src/http/app.js';
 import { TokenService } from '../src/auth/token.service.js';
 import type { Principal } from '../src/auth/principal.js';
@@ -11,7 +11,8 @@ export const testSecret = 'test-secret-that-is-at-least-32-characters-long';
 /** The gateway on a random loopback port, with a GraphQL client that signs in as any principal. */
 export async function startGateway(orm: Orm, overrides: Partial<AppDependencies> = {}) {
   const tokens = await TokenService.create({ kind: 'secret', secret: testSecret }, 'tandem');
-  const app = createApp({ orm, tokens, logger: pino({ level: 'silent' }), readiness: [{ name: 'database', check: () => orm.isConnected() }], ...overrides });
+  const customerChanges = new CustomerChangeFeed(orm);
+  const app = createApp({ orm, tokens, logger: pino({ level: 'silent' }), readiness: [{ name: 'database', check: () => orm.isConnected() }], customerChanges, ...overrides });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -28,7 +29,12 @@ export async function startGateway(orm: Orm, overrides: Partial<AppDependencies>
       });
       return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /** Ends open subscriptions (as a shutdown does), then stops the server. */
+    async close() {
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      await customerChanges.close();
+      await drained;
+    },
   };
 }
 

@@ -25,7 +25,24 @@ import { assignedTask, customerProjection, customerSections, envelopeBody, outbo
 export type SyncChange =
   | { readonly kind: 'customer'; readonly customerId: string; readonly occurredAt: Date; readonly onBehalfOf?: PartyId }
   | { readonly kind: 'activity'; readonly activity: ActivityRow; readonly occurredAt: Date }
-  | { readonly kind: 'task'; readonly task: TaskRow; readonly occurredAt: Date };
+  | { readonly kind: 'task'; readonly task: TaskRow; readonly occurredAt: Date }
+  /** Not sent to other parties (no outbound consent contract yet); readers see it through the API. */
+  | { readonly kind: 'consent'; readonly customerId: string; readonly occurredAt: Date };
+
+/** The customers `changes` concern. */
+export function changedCustomers(changes: readonly SyncChange[]): string[] {
+  return changes.map((change) => {
+    switch (change.kind) {
+      case 'customer':
+      case 'consent':
+        return change.customerId;
+      case 'activity':
+        return change.activity.customer;
+      case 'task':
+        return change.task.customer;
+    }
+  });
+}
 
 interface Recipient {
   readonly party: PartyId;
@@ -68,7 +85,7 @@ export class OutboundFanOut {
         customers.set(change.customerId, latest(customers.get(change.customerId), change.occurredAt));
         customersBy.set(controller, customers);
       } else if (change.kind === 'activity') activities.set(change.activity.id, change);
-      else tasks.set(change.task.id, change);
+      else if (change.kind === 'task') tasks.set(change.task.id, change);
     }
     const recipients = await this.recipientsOf(em, source);
     const activityRecipients = await this.activityRecipients(em, source, recipients, activities);

@@ -2,6 +2,7 @@ import type { DecodedInboundEvent, PartyId } from '@tandem/schema';
 import { decodeInboundEvent, isPhoneRegion, onBehalfOfIn, onBehalfOfRefusal, partyOfInboundTopic, TandemError, ValidationError } from '@tandem/schema';
 import {
   ActivityBatch,
+  announceCustomerChanges,
   deadLettersAtOffsets,
   domainErrorOfDriver,
   GoldenRecordBatch,
@@ -22,7 +23,7 @@ import {
 } from '@tandem/core';
 import type { ConsumedMessage, MessageBatch } from '../bus/bus.port.js';
 import { appendToLog } from '../embedded/embedded-log.bus.js';
-import { OutboundFanOut, type SyncChange } from '../fan-out/fan-out.service.js';
+import { changedCustomers, OutboundFanOut, type SyncChange } from '../fan-out/fan-out.service.js';
 import type { SyncInstrumentation } from '../instrumentation/sync-events.js';
 
 export interface IngestDeps {
@@ -56,6 +57,8 @@ interface Outcome {
   published: number;
   readonly duplicates: { readonly message: ConsumedMessage; readonly eventId: string }[];
   readonly deadLettered: DeadLettered[];
+  /** Customers the applied events changed: announced to live readers once committed. */
+  readonly customers: Set<string>;
 }
 
 /**
@@ -141,6 +144,7 @@ async function applyGroup(deps: IngestDeps, at: Date, group: readonly Waiting[])
         },
         { attempts: 1 },
       );
+      await announce(deps, outcomes.flatMap((outcome) => [...outcome.customers]));
       batches.forEach(({ waiting, context }, index) => {
         report(deps, outcomes[index]!);
         committed(context, outcomes[index]!, false);
@@ -174,7 +178,17 @@ async function applyBatch(context: ApplyContext, prepared: readonly Prepared[]):
     deps.events?.emit('batch.split', { topic: batch.topic, partition: batch.partition, count: batch.messages.length, error });
     outcome = await applyOneByOne(context, prepared);
   }
+  await announce(deps, outcome.customers);
   committed(context, outcome, split);
+}
+
+/** Tells live readers (subscriptions) which customers committed transactions changed; failing to tell is reported, it never fails the batch. */
+async function announce(deps: IngestDeps, customers: Iterable<string>): Promise<void> {
+  try {
+    await announceCustomerChanges(deps.orm, customers);
+  } catch (error) {
+    deps.events?.emit('customers.unannounced', { error });
+  }
 }
 
 function committed({ deps, batch }: ApplyContext, outcome: Outcome, split: boolean): void {
@@ -231,7 +245,7 @@ function prepare(message: ConsumedMessage, topic: string, party: PartyId | undef
 /** Applies prepared messages in the caller's transaction: inbox check → apply → dead letters → inbox rows → outbox. */
 async function applyAll(em: Em, context: ApplyContext, prepared: readonly Prepared[]): Promise<Outcome> {
   const { deps, at, party, batch } = context;
-  const outcome: Outcome = { applied: 0, published: 0, duplicates: [], deadLettered: [] };
+  const outcome: Outcome = { applied: 0, published: 0, duplicates: [], deadLettered: [], customers: new Set() };
   const events = prepared.flatMap((item) => (item.kind === 'event' ? [item.event.id] : []));
   const seen = await processedEventIds(em, deps.consumer, events);
   const rejected = prepared.filter((item) => item.kind === 'rejected');
@@ -252,6 +266,7 @@ async function applyAll(em: Em, context: ApplyContext, prepared: readonly Prepar
     toApply.push(item.event);
   }
   const { changes, created } = await applyEvents(em, deps.resolver, toApply, at);
+  for (const customer of changedCustomers(changes)) outcome.customers.add(customer);
   await markProcessedBatch(em, deps.consumer, toApply.map((event) => event.id), at);
   outcome.applied = toApply.length;
   const messages = party ? await context.fanOut.project(em, party, changes, created) : [];
@@ -265,7 +280,7 @@ async function applyAll(em: Em, context: ApplyContext, prepared: readonly Prepar
 /** The split path: one transaction per message, in order; a refused message is dead-lettered in a transaction of its own. */
 async function applyOneByOne(context: ApplyContext, prepared: readonly Prepared[]): Promise<Outcome> {
   const { orm } = context.deps;
-  const total: Outcome = { applied: 0, published: 0, duplicates: [], deadLettered: [] };
+  const total: Outcome = { applied: 0, published: 0, duplicates: [], deadLettered: [], customers: new Set() };
   for (const item of prepared) {
     let outcome: Outcome;
     try {
@@ -280,6 +295,7 @@ async function applyOneByOne(context: ApplyContext, prepared: readonly Prepared[
     total.published += outcome.published;
     total.duplicates.push(...outcome.duplicates);
     total.deadLettered.push(...outcome.deadLettered);
+    for (const customer of outcome.customers) total.customers.add(customer);
   }
   return total;
 }
@@ -407,10 +423,10 @@ async function applyOtherEvent(em: Em, event: Exclude<DecodedInboundEvent, Custo
       const { task } = await recordTask(em, party, event.payload, occurredAt);
       return [{ kind: 'task', task, occurredAt }];
     }
-    case 'consent.recorded':
-      // No outbound consent contract yet: consent is kept and served through reads only.
-      await recordConsent(em, party, event.payload);
-      return [];
+    case 'consent.recorded': {
+      const consent = await recordConsent(em, party, event.payload);
+      return [{ kind: 'consent', customerId: consent.customer, occurredAt }];
+    }
     case 'call.event':
       await recordCallEvent(em, party, event.payload, at);
       return [];

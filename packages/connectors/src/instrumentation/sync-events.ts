@@ -33,6 +33,8 @@ export interface SyncEvents {
   'message.dead-lettered': MessagePosition & { readonly deadLetterId: string; readonly code: string; readonly party: string | null };
   /** A message whose event id this consumer had already applied (a redelivery); nothing changed. */
   'message.skipped-duplicate': MessagePosition & { readonly consumer: string; readonly eventId: string };
+  /** Committed changes could not be announced to live readers (GraphQL subscriptions); they read the current state when they next ask. */
+  'customers.unannounced': { readonly error: unknown };
   /** The one-transaction batch failed; its messages are retried one transaction each. */
   'batch.split': { readonly topic: string; readonly partition: number; readonly count: number; readonly error: unknown };
 }

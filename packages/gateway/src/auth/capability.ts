@@ -15,3 +15,13 @@ export function requireWriterRole(principal: Principal): void {
 export function requireRole(principal: Principal, role: Role): void {
   if (principal.role !== role) throw new TandemError('FORBIDDEN', 'ROLE_REQUIRED', `only the ${role} role may do this`);
 }
+
+/** Who may read customers in bulk (the export, the every-customer subscription): a party's connectors and managers, and admins; not agents or dealer staff at their screens. */
+export const bulkReaderRoles: readonly Role[] = ['integration', 'manager', 'admin'];
+
+/** Throws FORBIDDEN `code` naming the roles that may, unless the caller's role may read in bulk. */
+export function requireBulkReaderRole(principal: Principal, code: string, what: string): void {
+  if (!bulkReaderRoles.includes(principal.role)) {
+    throw new TandemError('FORBIDDEN', code, `the ${principal.role} role may not ${what}; roles that may: ${bulkReaderRoles.join(', ')}`);
+  }
+}

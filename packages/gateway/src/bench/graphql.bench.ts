@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import {
   AccessAuditor,
+  CustomerChangeFeed,
   AccessTrail,
   loadArgumentationAids,
   loadConsentViews,
@@ -310,6 +311,7 @@ export async function serveBenchGateway(database: string): Promise<void> {
     logger,
     readiness: [{ name: 'database', check: () => orm.isConnected() }],
     auditor,
+    customerChanges: new CustomerChangeFeed(orm),
     production: true,
     // The bench principal is one caller sending thousands of requests a second: its budget is
     // raised through the same option as any deployment's, the other limits stay as in production.

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { AccessAuditor, DeterministicIdentityResolver, migrate, openOrm, type Orm } from '@tandem/core';
+import { AccessAuditor, CustomerChangeFeed, DeterministicIdentityResolver, migrate, openOrm, type Orm } from '@tandem/core';
 import { LogRetention, startSyncEngine, WebhookDeliveryWorker } from '@tandem/connectors';
 import type { Logger } from 'pino';
 import { TandemError } from '@tandem/schema';
@@ -50,6 +50,7 @@ program
       ? await tokens.issue({ subject: 'demo-dealer-staff', party: 'dealer-berlin', role: 'dealer_staff' }, { expiresIn: '30d' })
       : undefined;
     const auditor = new AccessAuditor(orm, { onError: (err, details) => logger.error({ err, ...details }, 'access audit write failed') });
+    const customerChanges = new CustomerChangeFeed(orm);
     const app = createApp({
       orm,
       tokens,
@@ -61,12 +62,13 @@ program
       production: !development,
       hardening: { trustedDocumentsOnly: cfg.TANDEM_TRUSTED_DOCUMENTS_ONLY, ...(cfg.TANDEM_CORS_ORIGINS ? { corsOrigins: cfg.TANDEM_CORS_ORIGINS } : {}) },
       subgraph: cfg.TANDEM_GRAPHQL_SUBGRAPH,
+      customerChanges,
     });
     const server = app.listen(cfg.PORT, () => {
       logger.info(`Tandem is listening on http://localhost:${cfg.PORT} (GraphQL${cfg.TANDEM_GRAPHQL_SUBGRAPH ? ' federation subgraph' : ''} at /graphql, ${bus.kind} bus)`);
       if (demoToken) logger.info('GraphiQL is preset with a token for dealer-berlin staff (development only)');
     });
-    onShutdown(logger, server, [async () => engine?.stop(), () => auditor.close(), () => bus.close(), () => orm.close()]);
+    onShutdown(logger, server, [async () => engine?.stop(), () => auditor.close(), () => bus.close(), () => orm.close()], () => customerChanges.close());
   });
 
 program
@@ -95,6 +97,7 @@ function readinessChecks(orm: Orm, bus: { isReady(): Promise<boolean> }) {
 async function startEngine(orm: Orm, bus: ReturnType<typeof createConfiguredBus>, logger: Logger, cfg: Config) {
   const engine = await startSyncEngine({ orm, bus, resolver: new DeterministicIdentityResolver(), logger: busLogger(logger) });
   engine.events.on('message.dead-lettered', (event) => logger.warn(event, 'message dead-lettered'));
+  engine.events.on('customers.unannounced', ({ error }) => logger.warn({ err: error }, 'could not announce changed customers to subscriptions'));
   const webhooks = new WebhookDeliveryWorker({ orm, bus, logger: busLogger(logger) });
   await webhooks.start();
   const retention = new LogRetention({ orm, retentionDays: cfg.TANDEM_LOG_RETENTION_DAYS, logger: busLogger(logger) });

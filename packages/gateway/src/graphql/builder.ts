@@ -31,6 +31,8 @@ export const builder = new SchemaBuilder<{
       ),
   },
   scopeAuth: {
+    // A subscription is refused when it is made, not silently when its first event resolves.
+    authorizeOnSubscribe: true,
     authScopes: (context) => scopeLoaders(context.principal),
     unauthorizedError: (_parent, context, _info, result) => unauthorizedError(context.principal, result),
   },
@@ -60,3 +62,5 @@ builder.scalarType('DateTime', {
 builder.queryType({ authScopes: { read: true } });
 // Every mutation needs the write scope; fields add their role checks (auth/capability.ts). Feature files use builder.mutationFields.
 builder.mutationType({ authScopes: { write: true } });
+// Every subscription needs the read scope; feature files use builder.subscriptionFields.
+builder.subscriptionType({ authScopes: { read: true } });

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
-import type { AccessScope, ActivityView, CustomerView, Em, Orm, ViewerProfile } from '@tandem/core';
+import type { AccessScope, ActivityView, CustomerChangeFeed, CustomerView, Em, Orm, ViewerProfile } from '@tandem/core';
 import { AccessTrail, getParty, loadCustomerViews, viewerProfile } from '@tandem/core';
 import { hubId, TandemError, type CountryCode } from '@tandem/schema';
 import type { Principal } from '../auth/principal.js';
@@ -25,9 +25,34 @@ export interface GraphQLContext {
   readonly accessTrail: AccessTrail | undefined;
   /** The caller's budget for oracle-prone lookups (caller-number search). */
   readonly lookups: LookupThrottle;
+  readonly live: LiveReads;
 }
 
-export function createGraphQLContext(orm: Orm, principal: Principal | undefined, requestId: string, logger: Logger, lookups: LookupThrottle): GraphQLContext {
+/**
+ * What a subscription needs beyond one request: it outlives the request, so each event is
+ * resolved in a context of its own, with credentials, scope and loaders read afresh.
+ */
+export interface LiveReads {
+  readonly changes: CustomerChangeFeed;
+  /** Counts one more open subscription of the caller; throws RATE_LIMITED past its limit. Call the result when it ends. */
+  admit(caller: Principal): () => void;
+  /** A context for one event: credentials verified again (an expired token or revoked key ends the subscription), the caller's scope and loaders read afresh, this request's id and access trail. */
+  eventContext(): Promise<GraphQLContext>;
+}
+
+export interface GraphQLContextOptions {
+  readonly orm: Orm;
+  readonly principal: Principal | undefined;
+  readonly requestId: string;
+  readonly logger: Logger;
+  readonly lookups: LookupThrottle;
+  readonly live: LiveReads;
+  /** Where reads are noted; a subscription's events share their subscription's. Default: a new trail (with a principal). */
+  readonly accessTrail?: AccessTrail | undefined;
+}
+
+export function createGraphQLContext(options: GraphQLContextOptions): GraphQLContext {
+  const { orm, principal, requestId, logger, lookups, live } = options;
   const em = orm.em.fork() as Em;
   let viewer: Promise<ViewerProfile> | undefined;
   let country: Promise<CountryCode> | undefined;
@@ -38,6 +63,7 @@ export function createGraphQLContext(orm: Orm, principal: Principal | undefined,
     requestId,
     logger,
     lookups,
+    live,
     viewer() {
       if (!principal) return Promise.reject(new TandemError('UNAUTHENTICATED', 'AUTHENTICATION_REQUIRED', 'send a bearer token (Authorization: Bearer …)'));
       viewer ??= viewerProfile(em, principal.party, principal.actingFor);
@@ -57,9 +83,11 @@ export function createGraphQLContext(orm: Orm, principal: Principal | undefined,
       for (const view of views.values()) context.accessTrail?.noteCustomerView(view, scope);
       return ids.map((id) => views.get(id));
     }),
-    accessTrail: principal
-      ? new AccessTrail({ principal: principal.subject, role: principal.role, party: principal.party, actingFor: principal.actingFor, requestId })
-      : undefined,
+    accessTrail:
+      options.accessTrail ??
+      (principal
+        ? new AccessTrail({ principal: principal.subject, role: principal.role, party: principal.party, actingFor: principal.actingFor, requestId })
+        : undefined),
   };
   return context;
 }

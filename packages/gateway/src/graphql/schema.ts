@@ -8,6 +8,7 @@ import './party.graphql.js';
 import './customer.graphql.js';
 import './customer-360.graphql.js';
 import './customer-mutations.graphql.js';
+import './customer-subscriptions.graphql.js';
 import './access-audit.graphql.js';
 import './dead-letter.graphql.js';
 import './node.graphql.js';

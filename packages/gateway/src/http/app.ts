@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { createYoga } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { AccessAuditor, Orm } from '@tandem/core';
+import type { AccessAuditor, AccessTrail, CustomerChangeFeed, Orm } from '@tandem/core';
 import type { Bus } from '@tandem/connectors';
 import type { TokenService } from '../auth/token.service.js';
 import { authenticate } from '../auth/authenticate.js';
@@ -10,6 +10,7 @@ import { schema, subgraphSchema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { maskError, yogaLogger } from '../graphql/errors.js';
 import { useAccessAudit } from '../graphql/access-audit.plugin.js';
+import { useSubscriptionEvents } from '../graphql/subscription-events.plugin.js';
 import { landingPage } from './landing-page.js';
 import { webhookRoutes } from './webhooks.routes.js';
 import { ctiRoutes } from './cti.routes.js';
@@ -46,6 +47,11 @@ export interface AppDependencies {
    * and hardening plus `_entities`/`_service`, for a partner's supergraph router. Default false.
    */
   readonly subgraph?: boolean;
+  /**
+   * News of changed customers for GraphQL subscriptions. Its owner closes it before the server:
+   * that ends the open subscriptions (each after sending what it had), so the server can drain.
+   */
+  readonly customerChanges: CustomerChangeFeed;
 }
 
 /** Builds the HTTP app; never listens (main.ts and tests decide where). */
@@ -59,7 +65,7 @@ export function createApp(deps: AppDependencies): Express {
   const hardening = createHardening(rateLimitStoreOf(deps.orm), deps.hardening, deps.production ?? false);
   const yoga = createYoga<{ req: express.Request; res: express.Response }, GraphQLContext>({
     schema: deps.subgraph ? subgraphSchema() : schema,
-    plugins: [...hardening.plugins, ...(deps.auditor ? [useAccessAudit(deps.auditor)] : [])],
+    plugins: [...hardening.plugins, useSubscriptionEvents(), ...(deps.auditor ? [useAccessAudit(deps.auditor)] : [])],
     batching: hardening.batching,
     cors: hardening.cors,
     maxRequestBodySize: hardening.maxRequestBodySize,
@@ -72,12 +78,34 @@ export function createApp(deps: AppDependencies): Express {
     landingPage: false,
     context: async ({ request }) => {
       const requestId = request.headers.get('x-request-id') ?? randomUUID();
-      const principal = await authenticate(deps.tokens, deps.orm, { authorization: request.headers.get('authorization'), apiKey: request.headers.get('x-api-key') });
-      const logger = deps.logger.child({ requestId, ...(principal ? { party: principal.party } : {}) });
-      return createGraphQLContext(deps.orm, principal, requestId, logger, hardening.lookupsFor(principal));
+      const credentials = { authorization: request.headers.get('authorization'), apiKey: request.headers.get('x-api-key') };
+      // A subscription's events each get a context of their own, made the same way: credentials checked again, one access trail.
+      const contextFor = async (accessTrail?: AccessTrail): Promise<GraphQLContext> => {
+        const principal = await authenticate(deps.tokens, deps.orm, credentials);
+        const logger = deps.logger.child({ requestId, ...(principal ? { party: principal.party } : {}) });
+        const context = createGraphQLContext({
+          orm: deps.orm,
+          principal,
+          requestId,
+          logger,
+          lookups: hardening.lookupsFor(principal),
+          accessTrail,
+          live: {
+            changes: deps.customerChanges,
+            admit: (caller) => hardening.subscriptions.admit(caller),
+            eventContext: () => contextFor(context.accessTrail),
+          },
+        });
+        return context;
+      };
+      return contextFor();
     },
   });
-  app.use(yoga.graphqlEndpoint, (req, res) => yoga.handle(req, res, { req, res }));
+  app.use(yoga.graphqlEndpoint, (req, res) => {
+    // A subscription's stream holds its connection until it ends; ending the connection with it lets a shutdown drain without waiting out keep-alive (yoga answers SSE with keep-alive).
+    if (req.headers.accept?.includes('text/event-stream')) res.once('finish', () => req.socket.end());
+    return yoga.handle(req, res, { req, res });
+  });
   app.use(exportRoutes({ orm: deps.orm, tokens: deps.tokens, logger: deps.logger, throttle: hardening.exports, auditor: deps.auditor }));
 
   app.get('/', (_req, res) => {

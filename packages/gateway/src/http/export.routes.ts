@@ -7,7 +7,8 @@ import { AccessTrail, viewerProfile, visibleCustomerPages, type AccessAuditor, t
 import { parseOrThrow, TandemError } from '@tandem/schema';
 import type { TokenService } from '../auth/token.service.js';
 import { authenticate } from '../auth/authenticate.js';
-import { hasScope, type Principal, type Role } from '../auth/principal.js';
+import { hasScope, type Principal } from '../auth/principal.js';
+import { requireBulkReaderRole } from '../auth/capability.js';
 import { principalKey, type Throttle } from './hardening/rate-limits.js';
 import { sendPartnerError } from './webhooks.routes.js';
 
@@ -21,8 +22,6 @@ export interface ExportRouteDependencies {
   readonly auditor?: AccessAuditor | undefined;
 }
 
-/** Who may take a bulk copy: a party's connectors and managers, and admins; not agents or dealer staff at their screens. */
-const exportRoles: readonly Role[] = ['integration', 'manager', 'admin'];
 const pageSize = 500;
 const exportQuery = z.object({ after: z.uuid('after must be a customer id (UUID) from a previous export').optional() });
 
@@ -96,9 +95,7 @@ async function exporter(deps: ExportRouteDependencies, req: Request): Promise<Pr
   const principal = await authenticate(deps.tokens, deps.orm, { authorization: req.get('authorization') ?? null, apiKey: req.get('x-api-key') ?? null });
   if (!principal) throw new TandemError('UNAUTHENTICATED', 'AUTHENTICATION_REQUIRED', 'send a bearer token (Authorization: Bearer …) or an API key (X-Api-Key: tdm_…)');
   if (!hasScope(principal, 'read')) throw new TandemError('FORBIDDEN', 'INSUFFICIENT_SCOPE', 'this credential lacks the read scope');
-  if (!exportRoles.includes(principal.role)) {
-    throw new TandemError('FORBIDDEN', 'ROLE_MAY_NOT_EXPORT', `the ${principal.role} role may not export customers; roles that may: ${exportRoles.join(', ')}`);
-  }
+  requireBulkReaderRole(principal, 'ROLE_MAY_NOT_EXPORT', 'export customers');
   return principal;
 }
 

@@ -24,15 +24,20 @@ export async function openHubDatabase(config: Config, logger: Logger): Promise<O
   return orm;
 }
 
-/** Stops accepting connections and waits for requests in flight, then runs the remaining closers in order. */
-export function onShutdown(logger: Logger, server: Server | undefined, closers: readonly (() => Promise<void>)[]): void {
+/**
+ * Stops accepting connections, ends long-lived responses (`endStreams`: open subscriptions) and
+ * waits for requests in flight, then runs the remaining closers in order.
+ */
+export function onShutdown(logger: Logger, server: Server | undefined, closers: readonly (() => Promise<void>)[], endStreams?: () => Promise<void>): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
     if (server) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      await endStreams?.().catch((error: unknown) => logger.error({ err: error }, 'error ending open subscriptions'));
+      await drained;
     }
     for (const close of closers) {
       await close().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));

@@ -4,6 +4,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../../auth/principal.js';
 import type { LookupThrottle } from '../../graphql/lookup-throttle.js';
+import { SubscriptionQuota } from '../../graphql/subscription-quota.js';
 import { defaultOperationLimits, operationLimitPlugins, type GatewayPlugin, type OperationLimits } from '../../graphql/limits.js';
 import { defaultRateLimits, RateLimiters, type RateLimits, type RateLimitStore, type Throttle } from './rate-limits.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './trusted-documents.js';
@@ -26,6 +27,8 @@ export interface HardeningOptions {
   readonly trustedDocuments?: ReadonlyMap<string, string>;
   /** Browser origins allowed cross-origin (`TANDEM_CORS_ORIGINS`; `*` any). Default: none, same-origin only. */
   readonly corsOrigins?: readonly string[];
+  /** Open subscriptions per caller and process. Default 20. */
+  readonly maxSubscriptionsPerPrincipal?: number;
 }
 
 /** Yoga's CORS options: off unless origins are listed; never with credentials (no cookies, only tokens and keys). */
@@ -41,6 +44,8 @@ export interface Hardening {
   lookupsFor(principal: Principal | undefined): LookupThrottle;
   /** The bulk export budget per caller (`RateLimits.exports`). */
   readonly exports: Throttle;
+  /** Open subscriptions per caller. */
+  readonly subscriptions: SubscriptionQuota;
 }
 
 /**
@@ -63,6 +68,7 @@ export function createHardening(store: RateLimitStore, options: HardeningOptions
     cors: corsPolicy(options.corsOrigins),
     lookupsFor: (principal) => limiters.lookupsFor(principal),
     exports: limiters.exports,
+    subscriptions: new SubscriptionQuota(options.maxSubscriptionsPerPrincipal),
   };
 }
 

@@ -1,0 +1,162 @@
+import type { CustomerView, FeedEnd } from '@tandem/core';
+import { TandemError } from '@tandem/schema';
+import type { GraphQLContext } from './context.js';
+
+/**
+ * One thing a subscription emits, with the context its fields are resolved in: read afresh for
+ * it (credentials, sharing scope, loaders), so an agreement revoked or a key withdrawn while the
+ * subscription is open takes effect with the next event. `useSubscriptionEvents` executes each
+ * event in its context.
+ */
+export interface SubscriptionEvent<T> {
+  readonly context: GraphQLContext;
+  readonly value: T;
+}
+
+export function isSubscriptionEvent(payload: unknown): payload is SubscriptionEvent<unknown> {
+  return typeof payload === 'object' && payload !== null && 'context' in payload && 'value' in payload;
+}
+
+/**
+ * Distinct changed customers a subscriber may fall behind by. Changes of one customer coalesce
+ * (it is read once, as it is then), so only a subscriber slower than the change rate across many
+ * customers reaches it; its subscription then ends with `SUBSCRIBER_TOO_SLOW` rather than holding
+ * an unbounded backlog — it re-reads what it needs (the export, for a connector) and subscribes again.
+ */
+export const maxPendingCustomers = 10_000;
+/** Customers read in one event context (one set of statements). */
+const READ_AT_ONCE = 200;
+
+export interface CustomerChangeOptions {
+  /** Only this customer (`customerChanged(id:)`); default every customer the caller may see. */
+  readonly only?: string;
+  /** Most distinct customers waiting to be read (default `maxPendingCustomers`). */
+  readonly maxPending?: number;
+}
+
+type Ending = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly error: TandemError };
+
+/**
+ * The customers the caller may see, each time one changes, as the caller sees it then. News
+ * comes from the process's customer change feed; each batch of changed customers is read in a
+ * fresh event context, and customers the caller may not see (now) are left out silently, exactly
+ * as if they did not exist. Ending (client gone, feed closed or lost, too slow, credentials no
+ * longer valid) releases the feed and the caller's subscription quota at once, even while a read waits.
+ */
+export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionEvent<CustomerView>> {
+  readonly #context: GraphQLContext;
+  readonly #only: string | undefined;
+  readonly #maxPending: number;
+  /** Changed customers not read yet, in order of first news. */
+  #pending = new Set<string>();
+  /** Read and visible, not yet handed out. */
+  #ready: SubscriptionEvent<CustomerView>[] = [];
+  #ending: Ending | undefined;
+  #wake: (() => void) | undefined;
+  #leave: (() => void) | undefined;
+  readonly #release: () => void;
+
+  private constructor(context: GraphQLContext, options: CustomerChangeOptions) {
+    this.#context = context;
+    this.#only = options.only;
+    this.#maxPending = options.maxPending ?? maxPendingCustomers;
+    // Subscription fields require an authenticated caller (auth scope `authenticated`).
+    this.#release = context.live.admit(context.principal!);
+  }
+
+  /** Resolves once the subscription hears every change committed from now on. */
+  static async open(context: GraphQLContext, options: CustomerChangeOptions = {}): Promise<CustomerChangeEvents> {
+    const events = new CustomerChangeEvents(context, options);
+    try {
+      events.#leave = await context.live.changes.subscribe({ changed: (ids) => events.#heard(ids), ended: (end) => events.#feedEnded(end) });
+    } catch (error) {
+      events.#release();
+      throw new TandemError('UNAVAILABLE', 'CHANGE_FEED_UNAVAILABLE', 'changes cannot be followed now; try again shortly', { retriable: true, cause: error });
+    }
+    return events;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<SubscriptionEvent<CustomerView>, undefined>> {
+    for (;;) {
+      const event = this.#ready.shift();
+      if (event) return { done: false, value: event };
+      if (this.#pending.size > 0) {
+        await this.#readPending();
+        continue;
+      }
+      if (this.#ending) return this.#finish();
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  async return(): Promise<IteratorResult<SubscriptionEvent<CustomerView>, undefined>> {
+    this.#end({ kind: 'done' });
+    this.#pending.clear();
+    this.#ready = [];
+    return { done: true, value: undefined };
+  }
+
+  #heard(ids: readonly string[]): void {
+    if (this.#ending) return;
+    for (const id of ids) if (this.#only === undefined || id === this.#only) this.#pending.add(id);
+    if (this.#pending.size > this.#maxPending) {
+      this.#pending.clear();
+      this.#end({ kind: 'failed', error: new TandemError('UNAVAILABLE', 'SUBSCRIBER_TOO_SLOW', `more than ${this.#maxPending} changed customers were waiting to be sent; read the current state and subscribe again`) });
+    }
+    this.#signal();
+  }
+
+  #feedEnded(end: FeedEnd): void {
+    this.#end(
+      end.reason === 'closed'
+        ? { kind: 'done' }
+        : { kind: 'failed', error: new TandemError('UNAVAILABLE', 'CHANGE_FEED_INTERRUPTED', 'changes may have been missed; read the current state and subscribe again', { retriable: true, cause: end.error }) },
+    );
+  }
+
+  /** Reads the waiting customers in one fresh event context; the credentials are checked again first. */
+  async #readPending(): Promise<void> {
+    const ids = [...this.#pending].slice(0, READ_AT_ONCE);
+    for (const id of ids) this.#pending.delete(id);
+    try {
+      const context = await this.#context.live.eventContext();
+      const views = await context.customers.loadMany(ids);
+      for (const view of views) {
+        if (view instanceof Error) throw view;
+        if (view) this.#ready.push({ context, value: view });
+      }
+    } catch (error) {
+      if (!(error instanceof TandemError)) throw error;
+      this.#pending.clear();
+      this.#end({ kind: 'failed', error });
+    }
+  }
+
+  #end(ending: Ending): void {
+    if (this.#ending) return;
+    this.#ending = ending;
+    this.#leave?.();
+    this.#release();
+    this.#signal();
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Ends the iteration: a failure is thrown once, then the iterator is done. */
+  #finish(): IteratorResult<SubscriptionEvent<CustomerView>, undefined> {
+    const ending = this.#ending;
+    this.#ending = { kind: 'done' };
+    if (ending?.kind === 'failed') throw ending.error;
+    return { done: true, value: undefined };
+  }
+}

@@ -1,0 +1,52 @@
+import { createSourceEventStream, execute, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { GraphQLContext } from './context.js';
+import { isSubscriptionEvent } from './customer-change-events.js';
+
+/**
+ * Executes each event of a subscription in the event's own context (`SubscriptionEvent`) instead
+ * of the subscribing request's: graphql-js would resolve every event with the one context of the
+ * request, so its sharing scope, loader caches and credential check would be as old as the
+ * subscription. A failure of the stream ends the subscription with that error as its last result
+ * (masked like any other), and the stream is released at once when the client goes away.
+ */
+export function useSubscriptionEvents(): Plugin<GraphQLContext> {
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(async (args: ExecutionArgs) => {
+        const stream = await createSourceEventStream(args);
+        if (!(Symbol.asyncIterator in stream)) return stream;
+        return executeEach(stream[Symbol.asyncIterator](), args);
+      });
+    },
+  };
+}
+
+function executeEach(source: AsyncIterator<unknown>, args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
+  let done = false;
+  const stop = async (): Promise<IteratorResult<ExecutionResult, undefined>> => {
+    done = true;
+    await source.return?.();
+    return { done: true, value: undefined };
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (done) return { done: true, value: undefined };
+      let step: IteratorResult<unknown>;
+      try {
+        step = await source.next();
+      } catch (error) {
+        await stop();
+        return { done: false, value: { errors: [new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined })] } };
+      }
+      if (step.done) return stop();
+      const payload = step.value;
+      const contextValue = isSubscriptionEvent(payload) ? payload.context : args.contextValue;
+      return { done: false, value: await execute({ ...args, rootValue: payload, contextValue }) };
+    },
+    return: stop,
+  };
+}
