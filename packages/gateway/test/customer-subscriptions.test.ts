@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { customerRecordInput, parseOrThrow, type CustomerRecordInput } from '@tandem/schema';
 import {
   AccessAuditEntryEntity,
   AccessAuditor,
+  announceCustomerChanges,
+  customerChangesChannel,
   customerOfSource,
   grantSharing,
   issueApiKey,
@@ -18,6 +21,7 @@ import type { Principal } from '../src/auth/principal.js';
 import { ingestApiEvent } from '../src/runtime/api-ingest.js';
 import { registerPartnerWorld, startGateway } from './support.js';
 import { SseSubscription } from './sse-client.js';
+import { maxPendingCustomers } from '../src/graphql/customer-change-events.js';
 
 const customerFields = /* GraphQL */ `id familyName phones { value } activities(first: 10) { edges { node { subject party } } }`;
 const followOne = /* GraphQL */ `subscription Follow($id: ID!) { customerChanged(id: $id) { ${customerFields} } }`;
@@ -182,6 +186,27 @@ describe.each(testDialects())('customer subscriptions on %s', (dialect) => {
       again.close();
       return message.data?.errors?.[0]?.extensions?.reason ?? message.data?.data?.customerChanged.id;
     }, { timeout: 10_000 }).toBe(berlinCustomer);
+  });
+
+  // On SQLite the news reaches the subscription at once, all of it before it reads anything: the backlog is exact.
+  it.runIf(dialect === 'sqlite')('ends a subscriber that falls too far behind with SUBSCRIBER_TOO_SLOW instead of holding the backlog', async () => {
+    const connector = await subscribe({ subject: 'slow', party: 'insurer', role: 'integration' }, followAll);
+    await announceCustomerChanges(orm, Array.from({ length: maxPendingCustomers + 1 }, () => randomUUID()));
+    const ending = await connector.next();
+    expect(ending.data?.errors?.[0]).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'SUBSCRIBER_TOO_SLOW' } });
+    expect(ending.data?.errors?.[0]?.message).toMatch(/subscribe again/);
+    expect((await connector.next()).event).toBe('complete');
+  });
+
+  it.runIf(dialect === 'postgresql')('ends subscriptions with CHANGE_FEED_INTERRUPTED when the LISTEN connection is lost, and listens afresh for the next', async () => {
+    const insurer = await subscribe(insurerManager, followOne, { id: berlinCustomer });
+    await orm.em.getConnection().execute(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = 'listen ${customerChangesChannel}'`);
+    const ending = await insurer.next();
+    expect(ending.data?.errors?.[0]).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'CHANGE_FEED_INTERRUPTED' } });
+    expect((await insurer.next()).event).toBe('complete');
+    const again = await subscribe(insurerManager, followOne, { id: berlinCustomer });
+    await call('dealer-berlin', 'B-1', 'Nach der Unterbrechung');
+    expect((await again.next()).data?.data.customerChanged.activities.edges[0].node.subject).toBe('Nach der Unterbrechung');
   });
 
   it.runIf(dialect === 'postgresql')('hears changes committed by another process on the database (a worker)', async () => {

@@ -50,3 +50,18 @@ function executeEach(source: AsyncIterator<unknown>, args: ExecutionArgs): Async
     return: stop,
   };
 }
+
+/**
+ * A subscription's event stream holds its connection until it ends; the connection then closes
+ * instead of idling for reuse (yoga answers SSE with keep-alive), so a shutdown drains as soon
+ * as the streams have ended rather than after the keep-alive timeout.
+ */
+export function useStreamsCloseTheirConnection(): Plugin<GraphQLContext> {
+  return {
+    onResponse({ response }) {
+      if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return;
+      response.headers.delete('connection');
+      response.headers.set('connection', 'close');
+    },
+  };
+}

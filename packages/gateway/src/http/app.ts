@@ -10,7 +10,7 @@ import { schema, subgraphSchema } from '../graphql/schema.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { maskError, yogaLogger } from '../graphql/errors.js';
 import { useAccessAudit } from '../graphql/access-audit.plugin.js';
-import { useSubscriptionEvents } from '../graphql/subscription-events.plugin.js';
+import { useStreamsCloseTheirConnection, useSubscriptionEvents } from '../graphql/subscription-events.plugin.js';
 import { landingPage } from './landing-page.js';
 import { webhookRoutes } from './webhooks.routes.js';
 import { ctiRoutes } from './cti.routes.js';
@@ -65,7 +65,7 @@ export function createApp(deps: AppDependencies): Express {
   const hardening = createHardening(rateLimitStoreOf(deps.orm), deps.hardening, deps.production ?? false);
   const yoga = createYoga<{ req: express.Request; res: express.Response }, GraphQLContext>({
     schema: deps.subgraph ? subgraphSchema() : schema,
-    plugins: [...hardening.plugins, useSubscriptionEvents(), ...(deps.auditor ? [useAccessAudit(deps.auditor)] : [])],
+    plugins: [...hardening.plugins, useSubscriptionEvents(), useStreamsCloseTheirConnection(), ...(deps.auditor ? [useAccessAudit(deps.auditor)] : [])],
     batching: hardening.batching,
     cors: hardening.cors,
     maxRequestBodySize: hardening.maxRequestBodySize,
@@ -101,11 +101,7 @@ export function createApp(deps: AppDependencies): Express {
       return contextFor();
     },
   });
-  app.use(yoga.graphqlEndpoint, (req, res) => {
-    // A subscription's stream holds its connection until it ends; ending the connection with it lets a shutdown drain without waiting out keep-alive (yoga answers SSE with keep-alive).
-    if (req.headers.accept?.includes('text/event-stream')) res.once('finish', () => req.socket.end());
-    return yoga.handle(req, res, { req, res });
-  });
+  app.use(yoga.graphqlEndpoint, (req, res) => yoga.handle(req, res, { req, res }));
   app.use(exportRoutes({ orm: deps.orm, tokens: deps.tokens, logger: deps.logger, throttle: hardening.exports, auditor: deps.auditor }));
 
   app.get('/', (_req, res) => {
