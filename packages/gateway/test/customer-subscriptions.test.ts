@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { customerRecordInput, parseOrThrow, type CustomerRecordInput } from '@tandem/schema';
+import { consentInput, customerRecordInput, parseOrThrow, type CustomerRecordInput } from '@tandem/schema';
 import {
   AccessAuditEntryEntity,
   AccessAuditor,
@@ -103,6 +103,13 @@ describe.each(testDialects())('customer subscriptions on %s', (dialect) => {
     expect(second.data?.data.customerChanged.activities.edges.map((edge: any) => edge.node.subject)).toEqual(expect.arrayContaining(['Bremsen quietschen', 'Termin bestätigt']));
     expect(second.data?.data.customerChanged.activities.edges).toHaveLength(2);
     expect((await owner.next()).data?.data.customerChanged.id).toBe(berlinCustomer);
+  });
+
+  it('sends the customer when a consent decision about it is recorded', async () => {
+    const insurer = await subscribe(insurerManager, `subscription Consent($id: ID!) { customerChanged(id: $id) { consent { purpose granted } } }`, { id: berlinCustomer });
+    const consent = { customerExternalId: 'B-1', purpose: 'marketing', granted: true, recordedAt: '2026-05-02T09:00:00Z', proof: 'Formular 17' };
+    await ingestApiEvent({ orm }, 'dealer-berlin', { type: 'consent.recorded', payload: parseOrThrow(consentInput, consent), customerExternalId: 'B-1' });
+    expect((await insurer.next()).data?.data.customerChanged.consent).toEqual([{ purpose: 'marketing', granted: true }]);
   });
 
   it('sends nothing of a customer to parties without an agreement in force, to another client\'s interaction center, and nothing of other customers', async () => {
