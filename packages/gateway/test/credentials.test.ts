@@ -17,6 +17,8 @@ import { startGateway, testSecret } from './support.js';
 
 const issuer = 'tandem';
 const dealer = { subject: 'anna', party: 'dealer-berlin', role: 'dealer_staff' } as const;
+/** A verified token's principal: the token's claims and its expiry. */
+const verifiedDealer = { ...dealer, expiresAt: expect.any(Number) };
 const oldSecret = 'the-secret-before-the-last-rotation-0123456789';
 const olderSecret = 'a-secret-rotated-out-long-ago-and-removed-0123456789';
 
@@ -37,7 +39,7 @@ describe('TokenService key rotation', () => {
     const before = await TokenService.create(secret(oldSecret), issuer);
     const token = await before.issue(dealer);
     const rotated = await TokenService.create(secret(testSecret), issuer, { previousKeys: [secret(oldSecret)] });
-    expect(await rotated.verify(token)).toEqual(dealer);
+    expect(await rotated.verify(token)).toEqual(verifiedDealer);
     expect(decodeProtectedHeader(await rotated.issue(dealer)).kid).not.toBe(decodeProtectedHeader(token).kid);
     const removed = await TokenService.create(secret(testSecret), issuer, { previousKeys: [secret(olderSecret)] });
     await expect(removed.verify(token)).rejects.toMatchObject({ category: 'UNAUTHENTICATED', code: 'TOKEN_UNKNOWN_KEY' });
@@ -51,13 +53,13 @@ describe('TokenService key rotation', () => {
     const current = await TokenService.create({ kind: 'pem', algorithm: 'ES256', ...ec }, issuer, {
       previousKeys: [secret(oldSecret), { kind: 'pem', algorithm: 'RS256', publicKeyPem: rsa.publicKeyPem }],
     });
-    expect(await current.verify(hsToken)).toEqual(dealer);
-    expect(await current.verify(rsToken)).toEqual(dealer);
+    expect(await current.verify(hsToken)).toEqual(verifiedDealer);
+    expect(await current.verify(rsToken)).toEqual(verifiedDealer);
     const esToken = await current.issue(dealer);
     expect(decodeProtectedHeader(esToken).alg).toBe('ES256');
     // A hub holding only public keys verifies but cannot issue.
     const verifier = await TokenService.create({ kind: 'pem', algorithm: 'ES256', publicKeyPem: ec.publicKeyPem }, issuer);
-    expect(await verifier.verify(esToken)).toEqual(dealer);
+    expect(await verifier.verify(esToken)).toEqual(verifiedDealer);
     await expect(verifier.issue(dealer)).rejects.toMatchObject({ code: 'NO_SIGNING_KEY' });
   });
 
@@ -106,10 +108,10 @@ describe('TokenService key rotation', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-05-04T10:00:00Z') });
     try {
       const token = await current.issue(dealer, { expiresIn: '60s' });
-      expect(await current.verify(token)).toEqual(dealer);
+      expect(await current.verify(token)).toEqual({ ...dealer, expiresAt: Date.parse('2026-05-04T10:01:00Z') / 1000 });
       vi.setSystemTime(new Date('2026-05-04T10:00:59Z'));
       const remembered = await current.verify(token);
-      expect(remembered).toEqual(dealer);
+      expect(remembered).toEqual(verifiedDealer);
       // Shared by every request with this token: no request can change it for the next.
       expect(Object.isFrozen(remembered)).toBe(true);
       vi.setSystemTime(new Date('2026-05-04T10:01:00Z'));
@@ -139,7 +141,7 @@ describe('rotation configuration', () => {
     expect(JSON.stringify(redactConfig(config))).not.toContain(oldSecret);
     const tokens = await createTokenService(config);
     for (const previous of [secret(oldSecret), secret(olderSecret), { kind: 'pem', algorithm: 'RS256', ...rsa } as const]) {
-      expect(await tokens.verify(await (await TokenService.create(previous, issuer)).issue(dealer))).toEqual(dealer);
+      expect(await tokens.verify(await (await TokenService.create(previous, issuer)).issue(dealer))).toEqual(verifiedDealer);
     }
     expect(decodeProtectedHeader(await tokens.issue(dealer)).alg).toBe('ES256');
   });

@@ -173,6 +173,15 @@ describe.each(testDialects())('customer subscriptions on %s', (dialect) => {
     expect((await connector.next()).event).toBe('complete');
   });
 
+  it('ends a subscription with UNAUTHENTICATED TOKEN_EXPIRED when its bearer token expires, even while nothing changes', async () => {
+    const token = await gateway.tokens.issue(insurerManager, { expiresIn: '2s' });
+    const subscription = await SseSubscription.open(gateway.url, followOne, { id: berlinCustomer }, { authorization: `Bearer ${token}` });
+    open.push(subscription);
+    const ending = await subscription.next();
+    expect(ending.data?.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' });
+    expect((await subscription.next()).event).toBe('complete');
+  });
+
   it('refuses anonymous callers, screen roles following every customer, and callers past their open subscriptions', async () => {
     const anonymous = await SseSubscription.open(gateway.url, followOne, { id: berlinCustomer }, {});
     open.push(anonymous);

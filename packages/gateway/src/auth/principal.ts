@@ -19,6 +19,8 @@ export const principal = z.object({
   actingFor: partyId.optional(),
   /** Connectors (API keys): the scopes the key grants. Absent for users' bearer tokens, which may read and write. */
   scopes: z.array(apiScope).optional(),
+  /** Bearer tokens: when the token stops standing (its `exp`, seconds since the epoch); what outlives a request (a subscription) ends then. */
+  expiresAt: z.number().int().optional(),
 });
 export type Principal = z.infer<typeof principal>;
 

@@ -111,7 +111,7 @@ export class TokenService {
       }
       // The algorithm comes from the key, never from the token: no HS256-with-a-public-key confusion.
       const { payload } = await jwtVerify(token, verifier.key, { issuer: this.issuer, algorithms: [verifier.algorithm] });
-      const parsed = principalContract.safeParse({ subject: payload.sub, party: payload.party, role: payload.role, actingFor: payload.actingFor });
+      const parsed = principalContract.safeParse({ subject: payload.sub, party: payload.party, role: payload.role, actingFor: payload.actingFor, expiresAt: payload.exp });
       if (!parsed.success) throw unauthenticated('TOKEN_CLAIMS_INVALID', 'token claims party, role or sub are missing or invalid');
       // One principal serves every request with this token: frozen, so no request can change it for the next.
       const principal = Object.freeze(parsed.data);

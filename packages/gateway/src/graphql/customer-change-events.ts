@@ -26,6 +26,8 @@ export function isSubscriptionEvent(payload: unknown): payload is SubscriptionEv
 export const maxPendingCustomers = 10_000;
 /** Customers read in one event context (one set of statements). */
 const READ_AT_ONCE = 200;
+/** The longest a Node timer waits (about 24.8 days); an expiry further out is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface CustomerChangeOptions {
   /** Only this customer (`customerChanged(id:)`); default every customer the caller may see. */
@@ -55,6 +57,7 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
   #wake: (() => void) | undefined;
   #leave: (() => void) | undefined;
   readonly #release: () => void;
+  #expiry: NodeJS.Timeout | undefined;
 
   private constructor(context: GraphQLContext, options: CustomerChangeOptions) {
     this.#context = context;
@@ -62,6 +65,7 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
     this.#maxPending = options.maxPending ?? maxPendingCustomers;
     // Subscription fields require an authenticated caller (auth scope `authenticated`).
     this.#release = context.live.admit(context.principal!);
+    this.#endAtExpiry(context.principal!.expiresAt);
   }
 
   /** Resolves once the subscription hears every change committed from now on. */
@@ -138,9 +142,21 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
     }
   }
 
+  /** A bearer token's subscription ends when the token does, even while no change comes (the client subscribes again with a fresh one). */
+  #endAtExpiry(expiresAt: number | undefined): void {
+    if (expiresAt === undefined) return;
+    const wait = expiresAt * 1000 - Date.now();
+    if (wait > MAX_TIMER_MS) {
+      this.#expiry = setTimeout(() => this.#endAtExpiry(expiresAt), MAX_TIMER_MS).unref();
+      return;
+    }
+    this.#expiry = setTimeout(() => this.#end({ kind: 'failed', error: new TandemError('UNAUTHENTICATED', 'TOKEN_EXPIRED', 'token has expired; subscribe again with a fresh one') }), Math.max(0, wait)).unref();
+  }
+
   #end(ending: Ending): void {
     if (this.#ending) return;
     this.#ending = ending;
+    clearTimeout(this.#expiry);
     this.#leave?.();
     this.#release();
     this.#signal();
