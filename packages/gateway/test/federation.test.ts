@@ -176,6 +176,8 @@ describe.each(testDialects())('the subgraph served at /graphql on %s', (dialect)
   it('gives a signed-in router the subgraph SDL through _service', async () => {
     const { body } = await gateway.graphql('{ _service { sdl } }', {}, berlin);
     expect(body.data._service.sdl.trimEnd()).toBe(printSubgraphSdl().trimEnd());
+    // Clients subscribe at the gateway (SSE); a router could not deliver subgraph subscriptions over it.
+    expect(body.data._service.sdl).not.toMatch(/\bSubscription\b|customerChanged/);
   });
 
   it('keeps the request hardening: document limits refuse an over-deep reference query', async () => {

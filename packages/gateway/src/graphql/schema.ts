@@ -1,5 +1,5 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { lexicographicSortSchema, printSchema, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { GraphQLSchema, lexicographicSortSchema, printSchema, type GraphQLField, type GraphQLFieldResolver } from 'graphql';
 import { builder } from './builder.js';
 import { requireScope } from './auth-scopes.js';
 import type { GraphQLContext } from './context.js';
@@ -32,11 +32,13 @@ let subgraph: GraphQLSchema | undefined;
  */
 export function subgraphSchema(): GraphQLSchema {
   if (subgraph) return subgraph;
-  const built = builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6', federationDirectives: ['@key'] });
+  const built = withoutSubscriptions(builder.toSubGraphSchema({ linkUrl: 'https://specs.apollo.dev/federation/v2.6', federationDirectives: ['@key'] }));
   const fields = built.getQueryType()!.getFields();
-  for (const name of ['_entities', '_service']) {
+  // `_service` spells out this schema (the plugin's own answer is the SDL it built, subscriptions included).
+  const sdl = printSubgraphSchema(built);
+  const resolvers: Record<string, GraphQLFieldResolver<unknown, GraphQLContext> | undefined> = { _entities: fields._entities?.resolve, _service: () => ({ sdl }) };
+  for (const [name, resolve] of Object.entries(resolvers)) {
     const field = fields[name] as GraphQLField<unknown, GraphQLContext> | undefined;
-    const resolve = field?.resolve;
     if (!field || !resolve) throw new Error(`the subgraph schema has no resolver for Query.${name}`);
     field.resolve = (source, args, context, info) => {
       requireScope(context.principal, 'read');
@@ -45,6 +47,17 @@ export function subgraphSchema(): GraphQLSchema {
   }
   subgraph = built;
   return built;
+}
+
+/**
+ * The schema without its subscriptions: clients subscribe at the gateway itself (Server-Sent
+ * Events), while a supergraph router reaches a subgraph's subscriptions only over WebSocket or its
+ * HTTP callback protocol — offering them to a router would compose fields it cannot deliver.
+ */
+function withoutSubscriptions(schema: GraphQLSchema): GraphQLSchema {
+  const config = schema.toConfig();
+  const subscription = schema.getSubscriptionType();
+  return new GraphQLSchema({ ...config, subscription: null, types: config.types.filter((type) => type !== subscription) });
 }
 
 /** The committed `schema.subgraph.graphql`: the subgraph SDL with its federation directives, as `printSubgraphSchema` prints it (types by name, fields as defined). */
