@@ -74,7 +74,7 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
     try {
       events.#leave = await context.live.changes.subscribe({ changed: (ids) => events.#heard(ids), ended: (end) => events.#feedEnded(end) });
     } catch (error) {
-      events.#release();
+      events.#end({ kind: 'done' });
       throw new TandemError('UNAVAILABLE', 'CHANGE_FEED_UNAVAILABLE', 'changes cannot be followed now; try again shortly', { retriable: true, cause: error });
     }
     return events;
