@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { argumentationAidInput, consentInput, customerRecordInput, parseOrThrow, taskInput } from '@tandem/schema';
 import {
+  announceCustomerChanges,
   applyCustomerRecord,
   ArgumentationAidEntity,
   DeterministicIdentityResolver,
@@ -18,6 +19,7 @@ import {
 import { createTestDatabase, testDialects, type TestDatabase } from '../../../tests/support/database.js';
 import type { Principal } from '../src/auth/principal.js';
 import { startGateway } from './support.js';
+import { SseSubscription } from './sse-client.js';
 
 /** Every relation of the customer 360, as the agent console asks for it. */
 const customerFields = /* GraphQL */ `
@@ -152,5 +154,37 @@ describe.each(testDialects())('customer 360 query count on %s', (dialect) => {
     ]);
     expect(ten.count).toBe(one.count);
     expect(ten.logged).toBe(one.logged);
+  });
+
+  it('runs as many statements for a change of 10 customers followed by a subscription as for a change of 1', async () => {
+    const token = await gateway.tokens.issue({ subject: 'otto', party: 'dealer-berlin', role: 'manager' });
+    const follow = await SseSubscription.open(gateway.url, `subscription { customersChanged { ...Customer360 } } ${customerFields}`, {}, { authorization: `Bearer ${token}` });
+    /** The statements the subscription runs for one change of `changed` customers, until it sent them all. */
+    const statementsFor = async (changed: readonly string[]) => {
+      logged = [];
+      executed = [];
+      counting = true;
+      await announceCustomerChanges(orm, changed);
+      const sent: { id: string; activities: { edges: unknown[] } }[] = [];
+      while (sent.length < changed.length) {
+        const message = await follow.next();
+        expect(message.data?.errors).toBeUndefined();
+        sent.push(message.data!.data.customersChanged);
+      }
+      counting = false;
+      return { sent, count: executed.length, logged: logged.length };
+    };
+    try {
+      const one = await statementsFor([ids[0]!]);
+      const ten = await statementsFor(ids);
+      expect(one.sent.map((customer) => customer.id)).toEqual([ids[0]]);
+      expect(ten.sent.map((customer) => customer.id)).toEqual(ids);
+      expect(ten.sent[1]!.activities.edges).toHaveLength(60);
+      expect(one.count).toBeGreaterThan(0);
+      expect(ten.count).toBe(one.count);
+      expect(ten.logged).toBe(one.logged);
+    } finally {
+      follow.close();
+    }
   });
 });

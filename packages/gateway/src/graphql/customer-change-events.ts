@@ -18,6 +18,19 @@ export function isSubscriptionEvent(payload: unknown): payload is SubscriptionEv
 }
 
 /**
+ * A subscription source that reads events in batches: the events it already holds can be taken
+ * at once and executed together, so their fields' loaders (one event context per batch) read
+ * for all of them in one statement each instead of one per event.
+ */
+export interface BatchedEvents {
+  takeReady(): unknown[];
+}
+
+export function isBatchedEvents(source: object): source is BatchedEvents {
+  return typeof (source as Partial<BatchedEvents>).takeReady === 'function';
+}
+
+/**
  * Distinct changed customers a subscriber may fall behind by. Changes of one customer coalesce
  * (it is read once, as it is then), so only a subscriber slower than the change rate across many
  * customers reaches it; its subscription then ends with `SUBSCRIBER_TOO_SLOW` rather than holding
@@ -45,7 +58,7 @@ type Ending = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly er
  * as if they did not exist. Ending (client gone, feed closed or lost, too slow, credentials no
  * longer valid) releases the feed and the caller's subscription quota at once, even while a read waits.
  */
-export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionEvent<CustomerView>> {
+export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionEvent<CustomerView>>, BatchedEvents {
   readonly #context: GraphQLContext;
   readonly #only: string | undefined;
   readonly #maxPending: number;
@@ -97,6 +110,11 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
         this.#wake = resolve;
       });
     }
+  }
+
+  /** The events already read (of the last batch), in order: `next` would hand them out one by one. */
+  takeReady(): SubscriptionEvent<CustomerView>[] {
+    return this.#ready.splice(0);
   }
 
   async return(): Promise<IteratorResult<SubscriptionEvent<CustomerView>, undefined>> {

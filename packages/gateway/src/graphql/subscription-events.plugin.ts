@@ -1,14 +1,16 @@
 import { createSourceEventStream, execute, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from './context.js';
-import { isSubscriptionEvent } from './customer-change-events.js';
+import { isBatchedEvents, isSubscriptionEvent } from './customer-change-events.js';
 
 /**
  * Executes each event of a subscription in the event's own context (`SubscriptionEvent`) instead
  * of the subscribing request's: graphql-js would resolve every event with the one context of the
  * request, so its sharing scope, loader caches and credential check would be as old as the
- * subscription. A failure of the stream ends the subscription with that error as its last result
- * (masked like any other), and the stream is released at once when the client goes away.
+ * subscription. Events a batched source already holds run together, so the customer 360's
+ * relations are read once per batch, not once per event. A failure of the stream ends the
+ * subscription with that error as its last result (masked like any other), and the stream is
+ * released at once when the client goes away.
  */
 export function useSubscriptionEvents(): Plugin<GraphQLContext> {
   return {
@@ -22,18 +24,27 @@ export function useSubscriptionEvents(): Plugin<GraphQLContext> {
   };
 }
 
+/**
+ * Executes the events as they come; events a batched source already holds are executed together
+ * (`BatchedEvents`), their results then handed out in order.
+ */
 function executeEach(source: AsyncIterator<unknown>, args: ExecutionArgs): AsyncIterableIterator<ExecutionResult> {
   let done = false;
+  const executed: ExecutionResult[] = [];
   const stop = async (): Promise<IteratorResult<ExecutionResult, undefined>> => {
     done = true;
+    executed.length = 0;
     await source.return?.();
     return { done: true, value: undefined };
   };
+  const run = (payload: unknown) => execute({ ...args, rootValue: payload, contextValue: isSubscriptionEvent(payload) ? payload.context : args.contextValue });
   return {
     [Symbol.asyncIterator]() {
       return this;
     },
     async next() {
+      const waiting = executed.shift();
+      if (waiting) return { done: false, value: waiting };
       if (done) return { done: true, value: undefined };
       let step: IteratorResult<unknown>;
       try {
@@ -43,9 +54,10 @@ function executeEach(source: AsyncIterator<unknown>, args: ExecutionArgs): Async
         return { done: false, value: { errors: [new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined })] } };
       }
       if (step.done) return stop();
-      const payload = step.value;
-      const contextValue = isSubscriptionEvent(payload) ? payload.context : args.contextValue;
-      return { done: false, value: await execute({ ...args, rootValue: payload, contextValue }) };
+      const payloads = [step.value, ...(isBatchedEvents(source) ? source.takeReady() : [])];
+      const [first, ...rest] = await Promise.all(payloads.map(run));
+      executed.push(...rest);
+      return { done: false, value: first! };
     },
     return: stop,
   };
