@@ -5,6 +5,7 @@ import { upsertParty, type Em, type Orm } from '@tandem/core';
 import { openTestOrm } from '../../../tests/support/database.js';
 import type { Principal } from '../src/auth/principal.js';
 import { startGateway } from './support.js';
+import { SseSubscription } from './sse-client.js';
 
 const anna: Principal = { subject: 'anna', party: 'dealer-berlin', role: 'dealer_staff' };
 
@@ -13,7 +14,7 @@ describe('error answers and the log', () => {
   let orm: Orm;
   let close: () => Promise<void>;
   let api: Awaited<ReturnType<typeof startGateway>>;
-  const lines: { level: number; msg: string; err?: { message: string } }[] = [];
+  const lines: { level: number; msg: string; err?: { message: string }; [field: string]: unknown }[] = [];
   const errorLines = () => lines.filter((line) => line.level >= 50);
 
   beforeAll(async () => {
@@ -47,6 +48,15 @@ describe('error answers and the log', () => {
     expect(response.status).toBe(403);
     expect(errorLines()).toEqual([]);
     expect(lines.some((line) => line.level === 30 && line.msg === 'refused a partner request')).toBe(true);
+  });
+
+  it('logs one line when a subscription ends: which, why, how long and how many events', async () => {
+    lines.length = 0;
+    const token = await api.tokens.issue(anna);
+    const subscription = await SseSubscription.open(api.url, 'subscription { customerChanged(id: "019a0000-0000-7000-8000-000000000000") { id } }', {}, { authorization: `Bearer ${token}` });
+    subscription.close();
+    await expect.poll(() => lines.find((line) => line.msg === 'subscription ended')).toMatchObject({ level: 30, subscription: 'customerChanged', ended: 'client gone', events: 0, party: 'dealer-berlin' });
+    expect(errorLines()).toEqual([]);
   });
 
   it('logs an unexpected failure once at error level, with its cause, and answers "Unexpected error."', async () => {

@@ -43,13 +43,16 @@ const READ_AT_ONCE = 200;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface CustomerChangeOptions {
+  /** The subscription field, for the log. */
+  readonly field: string;
   /** Only this customer (`customerChanged(id:)`); default every customer the caller may see. */
   readonly only?: string;
   /** Most distinct customers waiting to be read (default `maxPendingCustomers`). */
   readonly maxPending?: number;
 }
 
-type Ending = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly error: TandemError };
+/** Why a subscription ended: the client went away, the gateway shut down, or a failure the client is told. */
+type Ending = { readonly kind: 'done'; readonly reason: 'client gone' | 'shutdown' } | { readonly kind: 'failed'; readonly error: TandemError };
 
 /**
  * The customers the caller may see, each time one changes, as the caller sees it then. News
@@ -71,9 +74,14 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
   #leave: (() => void) | undefined;
   readonly #release: () => void;
   #expiry: NodeJS.Timeout | undefined;
+  readonly #field: string;
+  readonly #openedAt = Date.now();
+  /** Events handed out, for the log. */
+  #sent = 0;
 
   private constructor(context: GraphQLContext, options: CustomerChangeOptions) {
     this.#context = context;
+    this.#field = options.field;
     this.#only = options.only;
     this.#maxPending = options.maxPending ?? maxPendingCustomers;
     // Subscription fields require an authenticated caller (auth scope `authenticated`).
@@ -82,13 +90,14 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
   }
 
   /** Resolves once the subscription hears every change committed from now on. */
-  static async open(context: GraphQLContext, options: CustomerChangeOptions = {}): Promise<CustomerChangeEvents> {
+  static async open(context: GraphQLContext, options: CustomerChangeOptions): Promise<CustomerChangeEvents> {
     const events = new CustomerChangeEvents(context, options);
     try {
       events.#leave = await context.live.changes.subscribe({ changed: (ids) => events.#heard(ids), ended: (end) => events.#feedEnded(end) });
-    } catch (error) {
-      events.#end({ kind: 'done' });
-      throw new TandemError('UNAVAILABLE', 'CHANGE_FEED_UNAVAILABLE', 'changes cannot be followed now; try again shortly', { retriable: true, cause: error });
+    } catch (cause) {
+      const error = new TandemError('UNAVAILABLE', 'CHANGE_FEED_UNAVAILABLE', 'changes cannot be followed now; try again shortly', { retriable: true, cause });
+      events.#end({ kind: 'failed', error });
+      throw error;
     }
     return events;
   }
@@ -100,7 +109,10 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
   async next(): Promise<IteratorResult<SubscriptionEvent<CustomerView>, undefined>> {
     for (;;) {
       const event = this.#ready.shift();
-      if (event) return { done: false, value: event };
+      if (event) {
+        this.#sent += 1;
+        return { done: false, value: event };
+      }
       if (this.#pending.size > 0) {
         await this.#readPending();
         continue;
@@ -114,11 +126,13 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
 
   /** The events already read (of the last batch), in order: `next` would hand them out one by one. */
   takeReady(): SubscriptionEvent<CustomerView>[] {
-    return this.#ready.splice(0);
+    const ready = this.#ready.splice(0);
+    this.#sent += ready.length;
+    return ready;
   }
 
   async return(): Promise<IteratorResult<SubscriptionEvent<CustomerView>, undefined>> {
-    this.#end({ kind: 'done' });
+    this.#end({ kind: 'done', reason: 'client gone' });
     this.#pending.clear();
     this.#ready = [];
     return { done: true, value: undefined };
@@ -137,7 +151,7 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
   #feedEnded(end: FeedEnd): void {
     this.#end(
       end.reason === 'closed'
-        ? { kind: 'done' }
+        ? { kind: 'done', reason: 'shutdown' }
         : { kind: 'failed', error: new TandemError('UNAVAILABLE', 'CHANGE_FEED_INTERRUPTED', 'changes may have been missed; read the current state and subscribe again', { retriable: true, cause: end.error }) },
     );
   }
@@ -178,6 +192,15 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
     this.#leave?.();
     this.#release();
     this.#signal();
+    this.#logEnd(ending);
+  }
+
+  /** One line per subscription: how long it ran, what it sent, why it ended (a lost feed is the operator's concern: warn). */
+  #logEnd(ending: Ending): void {
+    const ended = ending.kind === 'done' ? ending.reason : ending.error.code;
+    const details = { subscription: this.#field, ended, events: this.#sent, seconds: Math.round((Date.now() - this.#openedAt) / 1000) };
+    if (ended === 'CHANGE_FEED_INTERRUPTED' || ended === 'CHANGE_FEED_UNAVAILABLE') this.#context.logger.warn(details, 'subscription ended');
+    else this.#context.logger.info(details, 'subscription ended');
   }
 
   #signal(): void {
@@ -189,7 +212,7 @@ export class CustomerChangeEvents implements AsyncIterableIterator<SubscriptionE
   /** Ends the iteration: a failure is thrown once, then the iterator is done. */
   #finish(): IteratorResult<SubscriptionEvent<CustomerView>, undefined> {
     const ending = this.#ending;
-    this.#ending = { kind: 'done' };
+    this.#ending = { kind: 'done', reason: 'client gone' };
     if (ending?.kind === 'failed') throw ending.error;
     return { done: true, value: undefined };
   }

@@ -10,7 +10,7 @@ builder.subscriptionFields((t) => ({
       "The customer each time it changes — any party's record of it, an activity, a task or a consent — as the caller may see it at that moment (its sharing agreements then). Silent while the caller may not see it, as for an id that names no customer (indistinguishable by design). Changes that come close together may arrive as one.",
     args: { id: t.arg.id({ required: true }) },
     authScopes: { authenticated: true },
-    subscribe: (_root, args, context) => CustomerChangeEvents.open(context, { only: String(args.id) }),
+    subscribe: (_root, args, context) => CustomerChangeEvents.open(context, { field: 'customerChanged', only: String(args.id) }),
     resolve: (event) => event.value,
   }),
   customersChanged: t.field({
@@ -20,7 +20,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { authenticated: true },
     subscribe: (_root, _args, context) => {
       requireBulkReaderRole(context.principal!, 'ROLE_MAY_NOT_FOLLOW_ALL', 'follow every customer');
-      return CustomerChangeEvents.open(context);
+      return CustomerChangeEvents.open(context, { field: 'customersChanged' });
     },
     resolve: (event) => event.value,
   }),
