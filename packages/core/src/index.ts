@@ -26,6 +26,7 @@ export * from './messaging/inbox.entity.js';
 export * from './messaging/outbox.entity.js';
 export * from './dead-letters/dead-letter.entity.js';
 export * from './sharing/viewer.service.js';
+export * from './sharing/reference-data.js';
 export * from './tasks/task.service.js';
 export * from './consent/consent.service.js';
 export * from './cti/call-event.service.js';

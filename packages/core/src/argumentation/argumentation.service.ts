@@ -1,13 +1,5 @@
 import type { Channel, CustomerKind } from '@tandem/schema';
-import type { Em } from '../database/orm.js';
-import { RowReader } from '../database/read-rows.js';
-import { ArgumentationAidEntity, type ArgumentationAidRow } from './argumentation-aid.entity.js';
-
-/** Every argumentation aid of `brands`, in one query, newest first. */
-export async function loadArgumentationAids(em: Em, brands: readonly string[]): Promise<ArgumentationAidRow[]> {
-  if (brands.length === 0) return [];
-  return new RowReader(em).selectIn<ArgumentationAidRow>(ArgumentationAidEntity, 'brand', [...new Set(brands)], 'order by "created_at" desc, "id" desc');
-}
+import type { ArgumentationAidRow } from './argumentation-aid.entity.js';
 
 /** What an aid is matched against: the customer as the viewer sees it. */
 export interface AidAudience {

@@ -22,7 +22,10 @@ export interface OrmOptions {
 
 /** The shared rate-limit counters of the gateway's replicas (rate-limiter-flexible's PostgreSQL store). */
 export const rateLimitTable = 'rate_limit';
-const libraryTables = [rateLimitTable] as const;
+/** The reference tables' change token (reference-data.ts), written by triggers, not through the ORM. */
+export const referenceVersionTable = 'reference_version';
+/** Tables the migrations create that no entity maps: the schema generator leaves them alone. */
+const unmappedTables = [rateLimitTable, referenceVersionTable] as const;
 
 export function ormConfig(target: DatabaseTarget, options: Omit<OrmOptions, 'databaseUrl'> = {}): Options {
   const common = {
@@ -42,7 +45,7 @@ export function ormConfig(target: DatabaseTarget, options: Omit<OrmOptions, 'dat
     },
     discovery: { warnWhenNoEntities: true },
     // Tables owned by libraries (created by a hand-written migration), not by an entity.
-    schemaGenerator: { skipTables: [...libraryTables] },
+    schemaGenerator: { skipTables: [...unmappedTables] },
   } satisfies Options;
   if (target.dialect === 'sqlite') {
     return { ...common, driver: LibSqlDriver };

@@ -1,9 +1,10 @@
 import type { PartyId } from '@tandem/schema';
 import { TandemError } from '@tandem/schema';
+import type { ArgumentationAidRow } from '../argumentation/argumentation-aid.entity.js';
 import type { Em } from '../database/orm.js';
-import { RowReader } from '../database/read-rows.js';
-import { PartyEntity, type PartyRow } from '../parties/party.entity.js';
+import type { PartyRow } from '../parties/party.entity.js';
 import { AccessScope } from './access-scope.js';
+import { ReferenceData } from './reference-data.js';
 
 /** What a principal's party sees and speaks for on one request. */
 export interface ViewerProfile {
@@ -14,24 +15,28 @@ export interface ViewerProfile {
    * client, the client's (the center serves the client's customers under the client's brand).
    */
   readonly brands: readonly string[];
+  /** The argumentation aids of those brands, newest first (read when first asked for). */
+  readonly argumentationAids: () => Promise<readonly ArgumentationAidRow[]>;
 }
 
 /**
- * Resolves the sharing scope and brands of a principal's party, reading its party (and the
- * client it acts for) in one statement. An interaction center must name the client it acts for
+ * Resolves the sharing scope and brands of a principal's party from the reference data (one
+ * statement while parties and agreements are unchanged). An interaction center must name the client it acts for
  * (one of its clients) before it sees any customer data; other parties never act for anyone.
  * Failures are FORBIDDEN with a code saying why.
  */
 export async function viewerProfile(em: Em, party: PartyId, actingFor: PartyId | undefined, at = new Date()): Promise<ViewerProfile> {
   const ids = actingFor && actingFor !== party ? [party, actingFor] : [party];
-  const rows = await new RowReader(em).select<PartyRow>(PartyEntity, `"id" in (${ids.map(() => '?').join(', ')})`, ids);
+  const reference = await ReferenceData.of(em);
+  const rows = await reference.parties(em, ids);
   const row = rows.find((candidate) => candidate.id === party);
   if (!row) throw new TandemError('FORBIDDEN', 'UNKNOWN_PARTY', `party ${party} is not registered`);
   const refusal = actingForRefusal(row, actingFor);
   if (refusal) throw new TandemError('FORBIDDEN', refusal.code, refusal.message);
-  const scope = await AccessScope.load(em, actingFor ? { party, actingFor } : { party }, at);
-  const speaksFor = rows.find((candidate) => candidate.id === (actingFor ?? party));
-  return { scope, brands: speaksFor?.brands ?? [] };
+  const viewer = actingFor ? { party, actingFor } : { party };
+  const scope = AccessScope.fromAgreements(viewer, await reference.agreementsGrantedTo(em, party), at);
+  const brands = rows.find((candidate) => candidate.id === (actingFor ?? party))?.brands ?? [];
+  return { scope, brands, argumentationAids: () => reference.argumentationAids(em, brands) };
 }
 
 /**

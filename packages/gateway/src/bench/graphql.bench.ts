@@ -10,7 +10,6 @@ import {
   AccessAuditor,
   CustomerChangeFeed,
   AccessTrail,
-  loadArgumentationAids,
   loadConsentViews,
   loadCustomerViews,
   loadOpenTaskViews,
@@ -360,14 +359,14 @@ export async function serveBenchGateway(database: string): Promise<void> {
  */
 async function customer360(orm: Orm, auditor: AccessAuditor, principal: Principal, id: string, first: number) {
   const em = orm.em.fork() as Em;
-  const { scope, brands } = await viewerProfile(em, principal.party, principal.actingFor);
+  const { scope, argumentationAids } = await viewerProfile(em, principal.party, principal.actingFor);
   const trail = new AccessTrail({ principal: principal.subject, role: principal.role, party: principal.party, actingFor: principal.actingFor, requestId: randomUUID() });
   const [views, consent, tasks, timelines, aids] = await Promise.all([
     loadCustomerViews(em, scope, [id]),
     loadConsentViews(em, scope, [id]),
     loadOpenTaskViews(em, scope, [id]),
     loadTimelines(em, scope, [id], { first }),
-    loadArgumentationAids(em, brands),
+    argumentationAids(),
   ]);
   const view = views.get(id);
   if (!view) return null;

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { createContextCache } from '@pothos/core';
 import type { ArgumentationAidRow, ConsentView, TaskView, TimelineCursor, TimelinePage } from '@tandem/core';
-import { loadArgumentationAids, loadConsentViews, loadOpenTaskViews, loadTimelines } from '@tandem/core';
+import { loadConsentViews, loadOpenTaskViews, loadTimelines } from '@tandem/core';
 import type { GraphQLContext } from './context.js';
 
 /**
@@ -48,7 +48,7 @@ export const customer360Loaders = createContextCache((context: GraphQLContext) =
     { cacheKeyFn: timelineCacheKey },
   ),
   /** The aids of the viewer's brands, read once per request and matched per customer in memory. */
-  argumentationAids: lazy(async (): Promise<readonly ArgumentationAidRow[]> => loadArgumentationAids(context.em, (await context.viewer()).brands)),
+  argumentationAids: lazy(async (): Promise<readonly ArgumentationAidRow[]> => (await context.viewer()).argumentationAids()),
 }));
 
 export interface TimelineKey {

@@ -7,6 +7,7 @@ import { Migration20261123004647 } from './Migration20261123004647.js';
 import { Migration20261123033905 } from './Migration20261123033905.js';
 import { Migration20261123060000_controller_keys } from './Migration20261123060000_controller_keys.js';
 import { Migration20261123064000_source_name_keys } from './Migration20261123064000_source_name_keys.js';
+import { Migration20261123110000_reference_version } from './Migration20261123110000_reference_version.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
@@ -17,4 +18,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123033905', class: Migration20261123033905 },
   { name: 'Migration20261123060000_controller_keys', class: Migration20261123060000_controller_keys },
   { name: 'Migration20261123064000_source_name_keys', class: Migration20261123064000_source_name_keys },
+  { name: 'Migration20261123110000_reference_version', class: Migration20261123110000_reference_version },
 ];
