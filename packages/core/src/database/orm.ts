@@ -44,7 +44,6 @@ export function ormConfig(target: DatabaseTarget, options: Omit<OrmOptions, 'dat
       snapshot: false,
     },
     discovery: { warnWhenNoEntities: true },
-    // Tables owned by libraries (created by a hand-written migration), not by an entity.
     schemaGenerator: { skipTables: [...unmappedTables] },
   } satisfies Options;
   if (target.dialect === 'sqlite') {
