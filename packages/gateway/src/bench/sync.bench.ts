@@ -255,12 +255,15 @@ export async function syncBench(options: SyncBenchOptions): Promise<Record<strin
     if (options.mode === 'kafka') log(`relay: outbox published to Kafka ${drainMs} ms after the last batch was ingested`);
 
     const run: SteadyRun = { rate: options.steadyRate, seconds: options.steadySeconds, firstCustomer: total / 2, alreadyShared: total / 2 };
-    target = applied + Math.round((run.rate * run.seconds) / 2) * 2;
+    const steadyEvents = Math.round((run.rate * run.seconds) / 2) * 2;
+    target = applied + steadyEvents;
     const steadyApplied = new Promise<void>((resolve) => {
       allApplied = resolve;
     });
+    const steadyCpuBefore = process.cpuUsage();
     const steady = options.mode === 'kafka' && options.kafka ? await runPartnerProcess(options.kafka.brokers, run) : await runPartnerSide(bus, run);
     await steadyApplied;
+    const steadyCpu = process.cpuUsage(steadyCpuBefore);
     await engine.stop();
     const { latencies } = steady;
     log(`latency at ${options.steadyRate} events/s: p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms`);
@@ -274,6 +277,7 @@ export async function syncBench(options: SyncBenchOptions): Promise<Record<strin
       ...(options.mode === 'kafka' ? { relayDrainMs: drainMs, eventsPerSecToKafka: Math.round(total / (seconds + drainMs / 1000)) } : {}),
       steadyRate: options.steadyRate,
       steadyRatePublished: steady.publishedPerSec,
+      steadyCpuUsPerEvent: Math.round((steadyCpu.user + steadyCpu.system) / steadyEvents),
       e2eP50Ms: percentile(latencies, 0.5),
       e2eP99Ms: percentile(latencies, 0.99),
       peakRssMb: round(peakRss / 1024 / 1024),
