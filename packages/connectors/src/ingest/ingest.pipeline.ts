@@ -53,8 +53,7 @@ interface DeadLettered {
 
 /** What one transaction did; merged over a split batch. */
 interface Outcome {
-  applied: number;
-  published: number;
+  readonly applied: ConsumedMessage[];
   readonly duplicates: { readonly message: ConsumedMessage; readonly eventId: string }[];
   readonly deadLettered: DeadLettered[];
   /** Customers the applied events changed: announced to live readers once committed. */
@@ -73,9 +72,10 @@ interface Outcome {
  * reject the batch: the bus delivers it again and the inbox makes the replay idempotent.
  *
  * Batches of one topic's partitions that arrive while a transaction runs (a bus handing over
- * several partitions at once) are applied together in the next transaction, one after the other
- * as if alone — a commit and the sender's and agreements' reads shared instead of paid per
- * partition. If that transaction fails, each batch is applied on its own as above.
+ * several partitions at once) are applied together in the next transaction as one batch, their
+ * messages one partition after the other — at a steady rate each partition brings a few events,
+ * and the reads, writes and commit are paid once for all of them instead of once per partition.
+ * If that transaction fails, each batch is applied on its own as above.
  */
 export function createIngestHandler(deps: IngestDeps): (batch: MessageBatch) => Promise<void> {
   const clock = deps.clock ?? (() => new Date());
@@ -127,37 +127,25 @@ async function applyGroup(deps: IngestDeps, at: Date, group: readonly Waiting[])
     return;
   }
   // One fan-out for the group: agreements and recipients' scopes are loaded once and shared by every path below.
-  const fanOut = new OutboundFanOut(at);
-  const batches = group.map((waiting) => ({
-    waiting,
-    context: { deps, at, party: partyId ?? null, batch: waiting.batch, fanOut } satisfies ApplyContext,
-    prepared: waiting.batch.messages.map((message) => prepare(message, topic, partyId, sender)),
-  }));
+  const context: ApplyContext = { deps, at, party: partyId ?? null, topic, fanOut: new OutboundFanOut(at) };
+  const batches = group.map((waiting) => ({ waiting, prepared: waiting.batch.messages.map((message) => prepare(message, topic, partyId, sender)) }));
   if (batches.length > 1) {
     try {
-      const outcomes = await runConsumerTransaction(
-        deps.orm,
-        async (em) => {
-          const done: Outcome[] = [];
-          for (const { context, prepared } of batches) done.push(await applyAll(em, context, prepared));
-          return done;
-        },
-        { attempts: 1 },
-      );
-      await announce(deps, outcomes.flatMap((outcome) => [...outcome.customers]));
-      batches.forEach(({ waiting, context }, index) => {
-        report(deps, outcomes[index]!);
-        committed(context, outcomes[index]!, false);
+      const outcome = await runConsumerTransaction(deps.orm, (em) => applyAll(em, context, batches.flatMap((batch) => batch.prepared)), { attempts: 1 });
+      report(deps, outcome);
+      await announce(deps, outcome.customers);
+      for (const { waiting } of batches) {
+        committed(deps, waiting.batch, outcome, false);
         waiting.resolve();
-      });
+      }
       return;
     } catch {
       // Each batch alone, below: a bad message then costs only its own batch the split.
     }
   }
-  for (const { waiting, context, prepared } of batches) {
+  for (const { waiting, prepared } of batches) {
     try {
-      await applyBatch(context, prepared);
+      await applyBatch(context, waiting.batch, prepared);
       waiting.resolve();
     } catch (error) {
       waiting.reject(error);
@@ -166,8 +154,8 @@ async function applyGroup(deps: IngestDeps, at: Date, group: readonly Waiting[])
 }
 
 /** One batch in one transaction; when it fails, one transaction per message. */
-async function applyBatch(context: ApplyContext, prepared: readonly Prepared[]): Promise<void> {
-  const { deps, batch } = context;
+async function applyBatch(context: ApplyContext, batch: MessageBatch, prepared: readonly Prepared[]): Promise<void> {
+  const { deps } = context;
   let outcome: Outcome;
   let split = false;
   try {
@@ -179,7 +167,7 @@ async function applyBatch(context: ApplyContext, prepared: readonly Prepared[]):
     outcome = await applyOneByOne(context, prepared);
   }
   await announce(deps, outcome.customers);
-  committed(context, outcome, split);
+  committed(deps, batch, outcome, split);
 }
 
 /** Tells live readers (subscriptions) which customers committed transactions changed; failing to tell is reported, it never fails the batch. */
@@ -191,25 +179,30 @@ async function announce(deps: IngestDeps, customers: Iterable<string>): Promise<
   }
 }
 
-function committed({ deps, batch }: ApplyContext, outcome: Outcome, split: boolean): void {
-  deps.events?.emit('batch.committed', {
+/** Reports `batch` taken; `outcome` may be that of a transaction that applied other batches too. */
+function committed(deps: IngestDeps, batch: MessageBatch, outcome: Outcome, split: boolean): void {
+  const events = deps.events;
+  if (!events) return;
+  const mine = new Set(batch.messages);
+  const count = (messages: readonly ConsumedMessage[]) => messages.filter((message) => mine.has(message)).length;
+  events.emit('batch.committed', {
     topic: batch.topic,
     partition: batch.partition,
     count: batch.messages.length,
     lastOffset: batch.messages.at(-1)!.offset,
-    applied: outcome.applied,
-    duplicates: outcome.duplicates.length,
-    deadLettered: outcome.deadLettered.length,
-    published: outcome.published,
+    applied: count(outcome.applied),
+    duplicates: count(outcome.duplicates.map((duplicate) => duplicate.message)),
+    deadLettered: count(outcome.deadLettered.map((letter) => letter.message)),
     split,
   });
 }
 
+/** What applying needs besides the messages: one per group of batches (see `applyGroup`). */
 interface ApplyContext {
   readonly deps: IngestDeps;
   readonly at: Date;
   readonly party: PartyId | null;
-  readonly batch: MessageBatch;
+  readonly topic: string;
   readonly fanOut: OutboundFanOut;
 }
 
@@ -244,17 +237,16 @@ function prepare(message: ConsumedMessage, topic: string, party: PartyId | undef
 
 /** Applies prepared messages in the caller's transaction: inbox check → apply → dead letters → inbox rows → outbox. */
 async function applyAll(em: Em, context: ApplyContext, prepared: readonly Prepared[]): Promise<Outcome> {
-  const { deps, at, party, batch } = context;
-  const outcome: Outcome = { applied: 0, published: 0, duplicates: [], deadLettered: [], customers: new Set() };
+  const { deps, at, party } = context;
+  const outcome: Outcome = { applied: [], duplicates: [], deadLettered: [], customers: new Set() };
   const events = prepared.flatMap((item) => (item.kind === 'event' ? [item.event.id] : []));
   const seen = await processedEventIds(em, deps.consumer, events);
-  const rejected = prepared.filter((item) => item.kind === 'rejected');
-  const kept = await deadLettersAtOffsets(em, { party, topic: batch.topic, partition: batch.partition }, rejected.map((item) => item.message.offset));
+  const kept = await keptDeadLetters(em, context, prepared);
   const toApply: DecodedInboundEvent[] = [];
   for (const item of prepared) {
     if (item.kind === 'rejected') {
       // Already kept by an earlier delivery of this batch: the dead letter exists once.
-      if (kept.has(item.message.offset)) continue;
+      if (kept.has(positionOf(item.message))) continue;
       outcome.deadLettered.push(deadLetter(em, context, item.message, item.error));
       continue;
     }
@@ -264,23 +256,40 @@ async function applyAll(em: Em, context: ApplyContext, prepared: readonly Prepar
     }
     seen.add(item.event.id);
     toApply.push(item.event);
+    outcome.applied.push(item.message);
   }
   const { changes, created } = await applyEvents(em, deps.resolver, toApply, at);
   for (const customer of changedCustomers(changes)) outcome.customers.add(customer);
   await markProcessedBatch(em, deps.consumer, toApply.map((event) => event.id), at);
-  outcome.applied = toApply.length;
   const messages = party ? await context.fanOut.project(em, party, changes, created) : [];
   await em.flush();
   // Last in the transaction: on PostgreSQL the log's append lock is held until commit.
   await appendToLog(em, messages);
-  outcome.published = messages.length;
   return outcome;
 }
+
+/** Positions (`partition:offset`) of the rejected messages that an earlier delivery already dead-lettered: one read per partition with rejects. */
+async function keptDeadLetters(em: Em, { party, topic }: ApplyContext, prepared: readonly Prepared[]): Promise<Set<string>> {
+  const offsets = new Map<number, string[]>();
+  for (const { kind, message } of prepared) {
+    if (kind !== 'rejected') continue;
+    const ofPartition = offsets.get(message.partition);
+    if (ofPartition) ofPartition.push(message.offset);
+    else offsets.set(message.partition, [message.offset]);
+  }
+  const kept = new Set<string>();
+  for (const [partition, rejected] of offsets) {
+    for (const offset of (await deadLettersAtOffsets(em, { party, topic, partition }, rejected)).keys()) kept.add(positionOf({ partition, offset }));
+  }
+  return kept;
+}
+
+const positionOf = (message: Pick<ConsumedMessage, 'partition' | 'offset'>) => `${message.partition}:${message.offset}`;
 
 /** The split path: one transaction per message, in order; a refused message is dead-lettered in a transaction of its own. */
 async function applyOneByOne(context: ApplyContext, prepared: readonly Prepared[]): Promise<Outcome> {
   const { orm } = context.deps;
-  const total: Outcome = { applied: 0, published: 0, duplicates: [], deadLettered: [], customers: new Set() };
+  const total: Outcome = { applied: [], duplicates: [], deadLettered: [], customers: new Set() };
   for (const item of prepared) {
     let outcome: Outcome;
     try {
@@ -291,8 +300,7 @@ async function applyOneByOne(context: ApplyContext, prepared: readonly Prepared[
       outcome = await runConsumerTransaction(orm, (em) => applyAll(em, context, [refused]));
     }
     report(context.deps, outcome);
-    total.applied += outcome.applied;
-    total.published += outcome.published;
+    total.applied.push(...outcome.applied);
     total.duplicates.push(...outcome.duplicates);
     total.deadLettered.push(...outcome.deadLettered);
     for (const customer of outcome.customers) total.customers.add(customer);

@@ -24,8 +24,6 @@ export interface SyncEvents {
     readonly applied: number;
     readonly duplicates: number;
     readonly deadLettered: number;
-    /** Outbound messages written to the outbox for recipient parties. */
-    readonly published: number;
     /** True when the batch transaction failed and the messages were applied one transaction each. */
     readonly split: boolean;
   };
