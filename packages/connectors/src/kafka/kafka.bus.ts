@@ -1,5 +1,4 @@
 import {
-  Partitioners,
   type Admin,
   type Consumer,
   type EachBatchPayload,
@@ -27,6 +26,7 @@ import {
 } from '../bus/bus-instrumentation.js';
 import { createKafkaClient, defaultKafkaRetry } from './kafka-client.js';
 import { KafkaAdminTopics } from './kafka-topic-admin.js';
+import { murmur2Partitioner } from './murmur2-partitioner.js';
 
 /** Consumer tuning; the defaults are kafkajs' except where noted. Tests pass small values. */
 export interface KafkaConsumerTuning {
@@ -225,7 +225,7 @@ export class KafkaBus implements InstrumentedBus {
         idempotent: true,
         maxInFlightRequests: 1,
         // murmur2 like the Java client, so partners' consumers and producers agree on key → partition.
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: murmur2Partitioner,
         allowAutoTopicCreation: true,
       });
       producer.on(producer.events.CONNECT, () => {
