@@ -49,15 +49,19 @@ describe.each(testDialects())('reference data on %s', (dialect) => {
     expect((await second.parties(em(), ['dealer-aarhus'])).map((party) => party.id)).toEqual(['dealer-aarhus']);
   });
 
-  it("applies another process's grant and revocation to the very next profile", async () => {
+  it("applies another process's grant and revocation to the very next profile and to the grantor's recipients", async () => {
+    const grantees = async () => (await (await ReferenceData.of(em())).agreementsGrantedBy(em(), 'oem')).map((agreement) => agreement.grantee);
     const before = await viewerProfile(em(), 'dealer-berlin', undefined);
     expect(before.scope.canSee('oem', 'identity')).toBe(false);
+    expect(await grantees()).toEqual([]);
 
     const agreement = await grantSharing(otherEm(), { grantor: 'oem', grantee: 'dealer-berlin', dataClasses: ['identity'], purpose: 'customer_care', validFrom });
     expect((await viewerProfile(em(), 'dealer-berlin', undefined)).scope.canSee('oem', 'identity')).toBe(true);
+    expect(await grantees()).toEqual(['dealer-berlin']);
 
     await revokeSharing(otherEm(), agreement.id);
     expect((await viewerProfile(em(), 'dealer-berlin', undefined)).scope.canSee('oem', 'identity')).toBe(false);
+    expect(await grantees()).toEqual([]);
   });
 
   it("shows a brand's new argumentation aid on the next profile", async () => {

@@ -7,13 +7,10 @@ import {
   isCustomerVisible,
   isInForce,
   loadCustomerViewData,
-  PartyEntity,
-  RowReader,
-  SharingAgreementEntity,
+  ReferenceData,
   type ActivityRow,
   type CustomerViewData,
   type Em,
-  type PartyRow,
   type SharingAgreementRow,
   type TaskRow,
   type Viewer,
@@ -62,8 +59,21 @@ export class OutboundFanOut {
   /** By viewer (party, and the client an interaction center acts for). */
   readonly #scopes = new Map<string, AccessScope>();
   readonly #kinds = new Map<PartyId, PartyKind>();
+  /** The reference tables (parties, agreements) as of this fan-out's first read of them. */
+  #reference: Promise<ReferenceData> | undefined;
 
-  constructor(readonly at: Date) {}
+  /** `reference`: the snapshot the caller already holds, else one is taken on first need. */
+  constructor(
+    readonly at: Date,
+    reference?: ReferenceData,
+  ) {
+    if (reference) this.#reference = Promise.resolve(reference);
+  }
+
+  #referenceData(em: Em): Promise<ReferenceData> {
+    this.#reference ??= ReferenceData.of(em);
+    return this.#reference;
+  }
 
   /**
    * Messages for `changes`, in order: customer projections (one per customer and recipient, of
@@ -144,7 +154,7 @@ export class OutboundFanOut {
     let agreements = this.#agreementsFrom.get(source);
     if (!agreements) {
       // Same filter as AccessScope.load: a revocation applies at once, whatever instant it names.
-      const rows = await new RowReader(em).select<SharingAgreementRow>(SharingAgreementEntity, '"grantor" = ? and "revoked_at" is null', [source]);
+      const rows = await (await this.#referenceData(em)).agreementsGrantedBy(em, source);
       agreements = rows.filter((row) => row.grantee !== source && isInForce(row, this.at));
       this.#agreementsFrom.set(source, agreements);
     }
@@ -163,10 +173,9 @@ export class OutboundFanOut {
     const keyOf = (viewer: Viewer) => `${viewer.party}\u0000${viewer.actingFor ?? ''}`;
     const missing = parties.map(viewerOf).filter((viewer) => !this.#scopes.has(keyOf(viewer)));
     if (missing.length > 0) {
-      const granted = await new RowReader(em).selectIn<SharingAgreementRow>(SharingAgreementEntity, 'grantee', [...new Set(missing.map(({ party }) => party))], '', '"revoked_at" is null');
+      const reference = await this.#referenceData(em);
       for (const viewer of missing) {
-        const own = granted.filter((agreement) => agreement.grantee === viewer.party);
-        this.#scopes.set(keyOf(viewer), AccessScope.fromAgreements(viewer, own, this.at));
+        this.#scopes.set(keyOf(viewer), AccessScope.fromAgreements(viewer, await reference.agreementsGrantedTo(em, viewer.party), this.at));
       }
     }
     return parties.flatMap((party) => {
@@ -179,7 +188,7 @@ export class OutboundFanOut {
   async #kindsOf(em: Em, parties: readonly PartyId[]): Promise<ReadonlyMap<PartyId, PartyKind>> {
     const missing = parties.filter((party) => !this.#kinds.has(party));
     if (missing.length > 0) {
-      for (const row of await new RowReader(em).selectIn<PartyRow>(PartyEntity, 'id', missing)) this.#kinds.set(row.id, row.kind);
+      for (const row of await (await this.#referenceData(em)).parties(em, missing)) this.#kinds.set(row.id, row.kind);
     }
     return this.#kinds;
   }

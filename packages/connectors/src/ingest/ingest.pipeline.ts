@@ -7,13 +7,12 @@ import {
   domainErrorOfDriver,
   GoldenRecordBatch,
   markProcessedBatch,
-  PartyEntity,
   processedEventIds,
   recordCallEvent,
   recordConsent,
   recordDeadLetter,
   recordTask,
-  RowReader,
+  ReferenceData,
   runConsumerTransaction,
   type CustomerViewData,
   type Em,
@@ -119,15 +118,16 @@ interface Waiting {
 async function applyGroup(deps: IngestDeps, at: Date, group: readonly Waiting[]): Promise<void> {
   const topic = group[0]!.batch.topic;
   const partyId = partyOfInboundTopic(topic);
+  let reference: ReferenceData;
   let sender: Sender | undefined;
   try {
-    sender = partyId ? await loadSender(deps.orm, partyId) : undefined;
+    ({ reference, sender } = await loadSender(deps.orm, partyId));
   } catch (error) {
     for (const waiting of group) waiting.reject(error);
     return;
   }
-  // One fan-out for the group: agreements and recipients' scopes are loaded once and shared by every path below.
-  const context: ApplyContext = { deps, at, party: partyId ?? null, topic, fanOut: new OutboundFanOut(at) };
+  // One fan-out for the group: agreements and recipients' scopes are taken once and shared by every path below.
+  const context: ApplyContext = { deps, at, party: partyId ?? null, topic, fanOut: new OutboundFanOut(at, reference) };
   const batches = group.map((waiting) => ({ waiting, prepared: waiting.batch.messages.map((message) => prepare(message, topic, partyId, sender)) }));
   if (batches.length > 1) {
     try {
@@ -206,10 +206,13 @@ interface ApplyContext {
   readonly fanOut: OutboundFanOut;
 }
 
-async function loadSender(orm: Orm, party: PartyId): Promise<Sender | undefined> {
+/** The reference tables as of now (one token read while they are unchanged) and the sending party in them, if registered. */
+async function loadSender(orm: Orm, party: PartyId | undefined): Promise<{ reference: ReferenceData; sender: Sender | undefined }> {
   try {
-    const [row] = await new RowReader(orm.em.fork() as Em).select<PartyRow>(PartyEntity, '"id" = ?', [party]);
-    return row ? { id: row.id, kind: row.kind, country: row.country, clients: row.clients } : undefined;
+    const em = orm.em.fork() as Em;
+    const reference = await ReferenceData.of(em);
+    const [row] = party ? await reference.parties(em, [party]) : [];
+    return { reference, sender: row ? { id: row.id, kind: row.kind, country: row.country, clients: row.clients } : undefined };
   } catch (error) {
     throw domainErrorOfDriver(error) ?? error;
   }

@@ -47,6 +47,11 @@ export class ReferenceData {
     return this.#read(`agreements:${grantee}`, () => new RowReader(em).select<SharingAgreementRow>(SharingAgreementEntity, '"grantee" = ? and "revoked_at" is null', [grantee]));
   }
 
+  /** The agreements `grantor` granted that were not revoked (whether in force depends on the instant: `isInForce`). */
+  agreementsGrantedBy(em: Em, grantor: PartyId): Promise<readonly SharingAgreementRow[]> {
+    return this.#read(`granted-by:${grantor}`, () => new RowReader(em).select<SharingAgreementRow>(SharingAgreementEntity, '"grantor" = ? and "revoked_at" is null', [grantor]));
+  }
+
   /** Every argumentation aid of `brands`, newest first. */
   argumentationAids(em: Em, brands: readonly string[]): Promise<readonly ArgumentationAidRow[]> {
     if (brands.length === 0) return Promise.resolve([]);
