@@ -82,7 +82,6 @@ export function createIngestHandler(deps: IngestDeps): (batch: MessageBatch) => 
   let applying = false;
 
   const applyWaiting = async (): Promise<void> => {
-    applying = true;
     try {
       while (waiting.length > 0) {
         const topic = waiting[0]!.batch.topic;
@@ -102,7 +101,10 @@ export function createIngestHandler(deps: IngestDeps): (batch: MessageBatch) => 
     if (batch.messages.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       waiting.push({ batch, resolve, reject });
-      if (!applying) void applyWaiting();
+      if (applying) return;
+      applying = true;
+      // After the batches handed over in the same turn (a fetch's partitions): they join this transaction.
+      setImmediate(() => void applyWaiting());
     });
   };
 }
