@@ -219,6 +219,19 @@ describe.each(testDialects())('ingest batches on %s', (dialect) => {
     expect(await observed(target)).toEqual(await observed(oneByOne));
   });
 
+  it('applies the batches handed over in one turn (the partitions of one fetch) in one transaction', async () => {
+    const target = await world();
+    // Each transaction reads the clock once and stamps its inbox rows with it: one stamp, one transaction.
+    let ticks = 0;
+    const handle = createIngestHandler({ orm: target.orm, resolver: new DeterministicIdentityResolver(), consumer: 'one-turn', clock: () => new Date(Date.UTC(2026, 4, 10, 12, 0, ticks++)) });
+    const traffic = dealerEvents();
+    const batches = [traffic.slice(0, 5), traffic.slice(5, 10), traffic.slice(10)].map((part, partition) => ({ ...batchOf(topics.inbound('dealer-berlin'), part), partition }));
+    await Promise.all(batches.map((batch) => handle(batch)));
+    const stamps = (await (target.orm.em.fork() as Em).find(InboxEntryEntity, { consumer: 'one-turn' })).map((entry) => entry.processedAt.toISOString());
+    expect(stamps).toHaveLength(traffic.length);
+    expect(new Set(stamps).size).toBe(1);
+  });
+
   it('a refused event among batches that arrive together splits only its own batch', async () => {
     const target = await world();
     const traffic = dealerEvents();
