@@ -139,8 +139,9 @@ function embeddedAdapter(dialect: 'sqlite' | 'postgresql'): Adapter {
   };
 }
 
-const kafkaAdapter: Adapter = {
-  name: 'Kafka',
+/** `producerThread`: publishing from the bus's producer thread, as the hub's processes do. */
+const kafkaAdapter = (producerThread: boolean): Adapter => ({
+  name: producerThread ? 'Kafka, producer thread' : 'Kafka',
   // With TANDEM_REQUIRE_KAFKA=1 this throws instead of skipping.
   skip: kafkaUnavailable(),
   async open() {
@@ -154,6 +155,7 @@ const kafkaAdapter: Adapter = {
         topicAdmin,
         consumer: { maxWaitTimeInMs: 100, sessionTimeout: 6000, heartbeatInterval: 300 },
         retry: { initialRetryTime: 50, maxRetryTime: 500, retries: 5 },
+        producerThread,
       });
       buses.push(bus);
       return bus;
@@ -168,9 +170,9 @@ const kafkaAdapter: Adapter = {
       },
     };
   },
-};
+});
 
-const adapters: Adapter[] = [...testDialects().map(embeddedAdapter), kafkaAdapter];
+const adapters: Adapter[] = [...testDialects().map(embeddedAdapter), kafkaAdapter(false), kafkaAdapter(true)];
 
 const KEYS = ['customer-1', 'customer-2', 'customer-3', 'customer-4', 'customer-5', 'customer-6'];
 

@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ImportRow } from './import-row.js';
 import type { RowInput, RowOutcome, RowValidator, ValidationSetup } from './row-validation.js';
 import type { ValidationTask } from './row-validation.worker.js';
+import { tsxExecArgv } from '../worker-threads.js';
 
 /** Turns chunks of rows into their outcomes, in row order. */
 export interface RowValidation {
@@ -35,17 +34,12 @@ export function pooledValidation(setup: ValidationSetup, threads: number): RowVa
     filename: new URL('./row-validation.worker.ts', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
-    // The threads load TypeScript sources like the rest of Tandem (run by tsx, no build step).
-    execArgv: ['--import', tsxLoader()],
+    execArgv: tsxExecArgv(),
   });
   return {
     validate: (rows) => pool.run({ setup, rows: rows.map(inputOf) }),
     close: () => pool.destroy(),
   };
-}
-
-function tsxLoader(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }
 
 function inputOf(row: ImportRow): RowInput {

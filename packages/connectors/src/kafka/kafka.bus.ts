@@ -6,7 +6,6 @@ import {
   type Kafka,
   type KafkaMessage,
   type Message,
-  type Producer,
   type RetryOptions,
 } from 'kafkajs';
 import type {
@@ -26,7 +25,8 @@ import {
 } from '../bus/bus-instrumentation.js';
 import { createKafkaClient, defaultKafkaRetry } from './kafka-client.js';
 import { KafkaAdminTopics } from './kafka-topic-admin.js';
-import { murmur2Partitioner } from './murmur2-partitioner.js';
+import { connectProducer, type BatchProducer } from './kafka-producer.js';
+import { ProducerThread } from './producer-thread.js';
 
 /** Consumer tuning; the defaults are kafkajs' except where noted. Tests pass small values. */
 export interface KafkaConsumerTuning {
@@ -65,6 +65,12 @@ export interface KafkaBusOptions {
    * retries are exhausted the consumer restarts from the committed offset.
    */
   readonly retry?: RetryOptions;
+  /**
+   * Publish from a worker thread of the bus's own (default false): kafkajs' encoding then runs
+   * beside the caller's work instead of on its event loop. The hub's processes set it
+   * (producer-thread.ts).
+   */
+  readonly producerThread?: boolean;
   /** Called after every group join (also emitted as `group.join` on `events`). */
   readonly onGroupJoin?: (event: BusEvents['group.join']) => void;
 }
@@ -89,8 +95,7 @@ export class KafkaBus implements InstrumentedBus {
   readonly #topicAdmin: TopicAdmin;
   readonly #ownedTopicAdmin: KafkaAdminTopics | undefined;
   readonly #subscriptions = new Set<KafkaSubscription>();
-  #producer: Promise<Producer> | undefined;
-  #producerConnected = false;
+  #producer: Promise<BatchProducer> | undefined;
   #admin: Promise<Admin> | undefined;
   #closed = false;
 
@@ -124,10 +129,7 @@ export class KafkaBus implements InstrumentedBus {
       });
     }
     const producer = await this.#connectedProducer();
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
-    });
+    await producer.sendBatch([...byTopic].map(([topic, list]) => ({ topic, messages: list })));
   }
 
   /**
@@ -190,8 +192,7 @@ export class KafkaBus implements InstrumentedBus {
   async isReady(): Promise<boolean> {
     if (this.#closed) return false;
     try {
-      await this.#connectedProducer();
-      if (!this.#producerConnected) return false;
+      if (!(await this.#connectedProducer()).connected) return false;
       const admin = await this.#connectedAdmin();
       await admin.describeCluster();
       return true;
@@ -219,29 +220,25 @@ export class KafkaBus implements InstrumentedBus {
     if (this.#closed) throw new Error('KafkaBus is closed');
   }
 
-  #connectedProducer(): Promise<Producer> {
-    this.#producer ??= (async () => {
-      const producer = this.#kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // murmur2 like the Java client, so partners' consumers and producers agree on key → partition.
-        createPartitioner: murmur2Partitioner,
-        allowAutoTopicCreation: true,
-      });
-      producer.on(producer.events.CONNECT, () => {
-        this.#producerConnected = true;
-      });
-      producer.on(producer.events.DISCONNECT, () => {
-        this.#producerConnected = false;
-      });
-      await producer.connect();
-      this.#producerConnected = true;
-      return producer;
-    })().catch((error: unknown) => {
-      this.#producer = undefined;
-      throw error;
-    });
+  #connectedProducer(): Promise<BatchProducer> {
+    if (!this.#producer) {
+      const forget = () => {
+        if (this.#producer === starting) this.#producer = undefined;
+      };
+      const starting = this.#startProducer(forget);
+      this.#producer = starting;
+      starting.catch(forget);
+    }
     return this.#producer;
+  }
+
+  /** `lost`: called when a producer thread dies, so that the next send starts a new one. */
+  async #startProducer(lost: () => void): Promise<BatchProducer> {
+    if (!this.#options.producerThread) return connectProducer(this.#kafka);
+    const { brokers, clientId, retry, logLevel, logger } = this.#options;
+    const thread = await ProducerThread.start({ brokers, clientId, ...(retry ? { retry } : {}), ...(logLevel ? { logLevel } : {}) }, logger);
+    thread.onFailure(lost);
+    return thread;
   }
 
   #connectedAdmin(): Promise<Admin> {
