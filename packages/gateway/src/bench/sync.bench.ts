@@ -217,7 +217,7 @@ export async function syncBench(options: SyncBenchOptions): Promise<Record<strin
       clientId: 'sync-bench',
       ...(options.mode === 'kafka' && options.kafka ? { kafkaBrokers: options.kafka.brokers, ...(options.kafka.topicAdmin ? { topicAdmin: options.kafka.topicAdmin } : {}) } : {}),
       ...(process.env.BENCH_BATCH ? { embedded: { batchSize: Number(process.env.BENCH_BATCH) } } : {}),
-      ...(options.mode === 'kafka' ? { kafka: { consumer: benchConsumer } } : {}),
+      ...(options.mode === 'kafka' ? { kafka: { consumer: benchConsumer, producerThread: true } } : {}),
     });
     await bus.ensureTopics([{ name: topics.inbound(source), partitions }, ...recipients.map((recipient) => ({ name: topics.outbound(recipient), partitions }))]);
 
