@@ -136,8 +136,9 @@ async function applyGroup(deps: IngestDeps, at: Date, group: readonly Waiting[])
       const outcome = await runConsumerTransaction(deps.orm, (em) => applyAll(em, context, batches.flatMap((batch) => batch.prepared)), { attempts: 1 });
       report(deps, outcome);
       await announce(deps, outcome.customers);
+      const takenIn = tally(outcome);
       for (const { waiting } of batches) {
-        committed(deps, waiting.batch, outcome, false);
+        committed(deps, waiting.batch, takenIn(waiting.batch), false);
         waiting.resolve();
       }
       return;
@@ -169,7 +170,7 @@ async function applyBatch(context: ApplyContext, batch: MessageBatch, prepared: 
     outcome = await applyOneByOne(context, prepared);
   }
   await announce(deps, outcome.customers);
-  committed(deps, batch, outcome, split);
+  committed(deps, batch, tally(outcome)(batch), split);
 }
 
 /** Tells live readers (subscriptions) which customers committed transactions changed; failing to tell is reported, it never fails the batch. */
@@ -181,20 +182,37 @@ async function announce(deps: IngestDeps, customers: Iterable<string>): Promise<
   }
 }
 
-/** Reports `batch` taken; `outcome` may be that of a transaction that applied other batches too. */
-function committed(deps: IngestDeps, batch: MessageBatch, outcome: Outcome, split: boolean): void {
-  const events = deps.events;
-  if (!events) return;
-  const mine = new Set(batch.messages);
-  const count = (messages: readonly ConsumedMessage[]) => messages.filter((message) => mine.has(message)).length;
-  events.emit('batch.committed', {
+/** How a batch's messages were taken. */
+interface Taken {
+  applied: number;
+  duplicates: number;
+  deadLettered: number;
+}
+
+/** How each batch's messages were taken by a transaction (which may have applied several batches). */
+function tally(outcome: Outcome): (batch: MessageBatch) => Taken {
+  const takenAs = new Map<ConsumedMessage, keyof Taken>([
+    ...outcome.applied.map((message) => [message, 'applied'] as const),
+    ...outcome.duplicates.map(({ message }) => [message, 'duplicates'] as const),
+    ...outcome.deadLettered.map(({ message }) => [message, 'deadLettered'] as const),
+  ]);
+  return (batch) => {
+    const taken: Taken = { applied: 0, duplicates: 0, deadLettered: 0 };
+    for (const message of batch.messages) {
+      const kind = takenAs.get(message);
+      if (kind) taken[kind] += 1;
+    }
+    return taken;
+  };
+}
+
+function committed(deps: IngestDeps, batch: MessageBatch, taken: Taken, split: boolean): void {
+  deps.events?.emit('batch.committed', {
     topic: batch.topic,
     partition: batch.partition,
     count: batch.messages.length,
     lastOffset: batch.messages.at(-1)!.offset,
-    applied: count(outcome.applied),
-    duplicates: count(outcome.duplicates.map((duplicate) => duplicate.message)),
-    deadLettered: count(outcome.deadLettered.map((letter) => letter.message)),
+    ...taken,
     split,
   });
 }
