@@ -8,6 +8,7 @@ import { Migration20261123033905 } from './Migration20261123033905.js';
 import { Migration20261123060000_controller_keys } from './Migration20261123060000_controller_keys.js';
 import { Migration20261123064000_source_name_keys } from './Migration20261123064000_source_name_keys.js';
 import { Migration20261123110000_reference_version } from './Migration20261123110000_reference_version.js';
+import { Migration20261123160000_redundant_customer_indexes } from './Migration20261123160000_redundant_customer_indexes.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
@@ -19,4 +20,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123060000_controller_keys', class: Migration20261123060000_controller_keys },
   { name: 'Migration20261123064000_source_name_keys', class: Migration20261123064000_source_name_keys },
   { name: 'Migration20261123110000_reference_version', class: Migration20261123110000_reference_version },
+  { name: 'Migration20261123160000_redundant_customer_indexes', class: Migration20261123160000_redundant_customer_indexes },
 ];
