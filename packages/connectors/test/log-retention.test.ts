@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Em, Orm } from '@tandem/core';
+import { topics } from '@tandem/schema';
 import type { MessageBatch, OutgoingMessage } from '../src/bus/bus.port.js';
 import { EmbeddedLogBus } from '../src/embedded/embedded-log.bus.js';
 import { queryRows } from '../src/embedded/log-sql.js';
 import { pruneLog } from '../src/embedded/log-retention.js';
+import { advanceRelayCursor } from '../src/relay/outbox-relay.js';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
 import { within } from '../../../tests/support/waiting.js';
 
@@ -47,20 +49,29 @@ describe.each(testDialects())('log retention on %s', (dialect) => {
     await bus.publish([message('tandem.out.dealer-berlin.v1', 3)]);
     await consume('webhooks-dealer-berlin', 'tandem.out.dealer-berlin.v1', 1); // `analytics` has not read customer-3 yet
     await bus.publish([message('tandem.in.oem.v1', 4)]); // no group reads this topic yet
-    await bus.publish([message('tandem.out.oem.v1', 5), message('tandem.out.oem.v1', 6)]);
-    await queryRows(em(), 'update "outbox" set "published_at" = "created_at" where "topic" = ? and "key" = ?', ['tandem.out.oem.v1', 'customer-5']); // relayed to Kafka
 
     // Retention that ended before anything was written deletes nothing.
     expect(await pruneLog(em(), { before: new Date(Date.now() - 3_600_000) })).toBe(0);
 
-    expect(await pruneLog(em(), { before: new Date(Date.now() + 1_000), chunkSize: 1 })).toBe(3);
+    expect(await pruneLog(em(), { before: new Date(Date.now() + 1_000), chunkSize: 1 })).toBe(2);
     expect(await keysOn('tandem.out.dealer-berlin.v1')).toEqual(['customer-3']);
     expect(await keysOn('tandem.in.oem.v1')).toEqual(['customer-4']);
-    expect(await keysOn('tandem.out.oem.v1')).toEqual(['customer-6']);
 
     // Once the lagging group caught up, its rows may go too.
     await consume('analytics', 'tandem.out.dealer-berlin.v1', 1);
     expect(await pruneLog(em(), { before: new Date(Date.now() + 1_000) })).toBe(1);
     expect(await keysOn('tandem.out.dealer-berlin.v1')).toEqual([]);
+  });
+
+  it('in Kafka mode deletes old rows the relay has published, keeps those it has not and inbound rows nobody read', async () => {
+    await bus.publish([message('tandem.out.oem.v1', 5), message('tandem.out.oem.v1', 6), message(topics.deadLetters, 7)]);
+    const [relayed] = await queryRows<{ position: number | string }>(em(), 'select "position" from "outbox" where "topic" = ? and "key" = ?', ['tandem.out.oem.v1', 'customer-5']);
+    await advanceRelayCursor(em(), Number(relayed!.position));
+
+    expect(await pruneLog(em(), { before: new Date(Date.now() - 3_600_000) })).toBe(0);
+    expect(await pruneLog(em(), { before: new Date(Date.now() + 1_000) })).toBe(1);
+    expect(await keysOn('tandem.out.oem.v1')).toEqual(['customer-6']);
+    expect(await keysOn(topics.deadLetters)).toEqual(['customer-7']);
+    expect(await keysOn('tandem.in.oem.v1')).toEqual(['customer-4']);
   });
 });

@@ -38,7 +38,7 @@ const DEFAULT_TOPIC_REFRESH_MS = 500;
 /** Key of the PostgreSQL advisory lock taken by every transaction that appends to the log. */
 export const LOG_APPEND_LOCK_KEY = 0x5441_4e44_4c47;
 
-/** `published_at` stays null: in embedded mode the table is the log, and the relay sets it in Kafka mode. */
+/** The columns an append writes; `position` is assigned by the database. */
 const OUTBOX_COLUMNS = ['topic', 'key', 'event_id', 'payload', 'created_at'] as const;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();

@@ -1,9 +1,10 @@
 import type { Em, Orm } from '@tandem/core';
 import { silentLogger, type BusLogger } from '../bus/bus-instrumentation.js';
+import { relayedRowsCondition } from '../relay/outbox-relay.js';
 import { dialectOfEm, queryRows, timestamp } from './log-sql.js';
 
 export interface LogPruneOptions {
-  /** Rows written (embedded log) or relayed (Kafka mode) before this instant may go. */
+  /** Rows written before this instant may go (once read, or relayed). */
   readonly before: Date;
   /** Rows deleted per statement (default 5,000), so a long backlog never holds one huge transaction. */
   readonly chunkSize?: number;
@@ -27,7 +28,8 @@ export async function pruneLog(em: Em, options: LogPruneOptions): Promise<number
   for (const { topic, position } of consumed) {
     deleted += await deleteInChunks(em, chunk, 'where "topic" = ? and "position" <= ? and "created_at" < ?', [topic, Number(position), before]);
   }
-  deleted += await deleteInChunks(em, chunk, 'where "published_at" < ?', [before]);
+  const relayed = relayedRowsCondition();
+  deleted += await deleteInChunks(em, chunk, `where ${relayed.sql} and "created_at" < ?`, [...relayed.params, before]);
   return deleted;
 }
 

@@ -3,7 +3,7 @@ import { dialectOf, type Dialect, type Em, type Orm } from '@tandem/core';
 import type { Bus, OutgoingMessage } from '../bus/bus.port.js';
 import { Instrumentation, silentLogger, type BusLogger } from '../bus/bus-instrumentation.js';
 import { backoffDelay, pause, type BackoffOptions } from '../bus/backoff.js';
-import { preferOrderedIndexScan, queryRows, timestamp } from '../embedded/log-sql.js';
+import { dialectOfEm, preferOrderedIndexScan, queryRows, timestamp } from '../embedded/log-sql.js';
 
 const OUTBOUND_PREFIX = 'tandem.out.';
 /** Key of the PostgreSQL advisory lock held by the relay that is publishing (one at a time keeps position order). */
@@ -19,9 +19,37 @@ const READS_PER_ROUND = 32;
 const RELAYED_TOPIC_SQL = `(substr("topic", 1, ${OUTBOUND_PREFIX.length}) = ? or "topic" = ?)`;
 const RELAYED_TOPIC_PARAMS = [OUTBOUND_PREFIX, topicNames.deadLetters] as const;
 
+/** The relay's row in `relay_cursor`. */
+const RELAY = 'kafka';
+
 /** Topics the relay publishes: outbound projections and dead letters. Inbound topics in `outbox` are the embedded log's. */
 export function isRelayedTopic(topic: string): boolean {
   return topic.startsWith(OUTBOUND_PREFIX) || topic === topicNames.deadLetters;
+}
+
+/** The outbox rows the relay has published for good: of relayed topics, up to its cursor. As SQL over the outbox's columns, with its parameters. */
+export function relayedRowsCondition(): { readonly sql: string; readonly params: readonly unknown[] } {
+  return {
+    sql: `"position" <= coalesce((select "position" from "relay_cursor" where "relay" = ?), 0) and ${RELAYED_TOPIC_SQL}`,
+    params: [RELAY, ...RELAYED_TOPIC_PARAMS],
+  };
+}
+
+/** Up to which position every relayed outbox row is published (0 before the first publish). */
+export async function relayedUpTo(em: Em): Promise<number> {
+  const [row] = await queryRows<{ position: number | string }>(em, 'select "position" from "relay_cursor" where "relay" = ?', [RELAY]);
+  return row ? Number(row.position) : 0;
+}
+
+/** Records that every relayed row up to `position` is published; never moves the cursor back. */
+export async function advanceRelayCursor(em: Em, position: number, at = new Date()): Promise<void> {
+  await queryRows(
+    em,
+    `insert into "relay_cursor" ("relay", "position", "updated_at") values (?, ?, ?)
+     on conflict ("relay") do update set "position" = excluded."position", "updated_at" = excluded."updated_at"
+     where "relay_cursor"."position" < excluded."position"`,
+    [RELAY, position, timestamp(dialectOfEm(em), at)],
+  );
 }
 
 export interface OutboxRelayEvents {
@@ -59,7 +87,7 @@ interface PendingRow {
   readonly payload: string;
 }
 
-/** A batch the broker acknowledged and whose rows are marked (durable once the round's transaction, if any, commits). */
+/** A batch the broker acknowledged and the cursor moved past (durable once the round's transaction, if any, commits). */
 interface SettledBatch {
   readonly count: number;
   readonly firstPosition: number;
@@ -67,9 +95,9 @@ interface SettledBatch {
 }
 
 /**
- * Publishes outbox rows of relayed topics to the bus in position order, then sets `published_at`
- * (at-least-once: a crash between publish and mark publishes the rows again; consumers dedupe by
- * the `event-id` header).
+ * Publishes outbox rows of relayed topics to the bus in position order, then moves its cursor
+ * (`relay_cursor`) past them (at-least-once: a crash between publish and mark publishes the rows
+ * again; consumers dedupe by the `event-id` header).
  *
  * Pipelined: while one batch is being published, the next is read from the database, and the
  * acknowledged batch is marked while the next one is in flight. Publishes themselves never
@@ -93,12 +121,6 @@ export class OutboxRelay {
   readonly #pollIntervalMs: number;
   readonly #retry: BackoffOptions;
   readonly #logger: BusLogger;
-  /**
-   * Everything relayed up to here is published and marked durably. Appenders commit in position
-   * order (log append lock), so a lower position can no longer appear; rows of other topics below
-   * it are not rescanned.
-   */
-  #cursor = 0;
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
 
@@ -150,26 +172,28 @@ export class OutboxRelay {
         return this.#round(tx, ' for update', (batch) => settled.push(batch), signal);
       });
       if (!round) return { count: 0, more: false };
-      // Only after commit: the marks are durable, so the cursor may pass these rows.
+      // Only after commit: the marks are durable.
       for (const batch of settled) this.#settled(batch);
       return round;
     }
     // SQLite: one process, and no transaction held open across the network call (it would block the only
-    // connection); each mark commits on its own, so the cursor passes a batch as soon as it is marked.
+    // connection); each mark commits on its own.
     return this.#round(em, '', (batch) => this.#settled(batch), signal);
   }
 
   /**
    * Reads batch after batch from the cursor: the read of the next batch and the mark of the last
    * acknowledged one overlap the publish in flight. `settled` is called in position order, for each
-   * batch once it is acknowledged and marked.
+   * batch once it is acknowledged and marked. Appenders commit in position order (log append lock),
+   * so no row can appear below the cursor later.
    */
   async #round(em: Em, lockClause: string, settled: (batch: SettledBatch) => void, signal?: AbortSignal): Promise<{ count: number; more: boolean }> {
-    let readFrom = this.#cursor;
+    let readFrom = await relayedUpTo(em);
     let count = 0;
     let inFlight: { readonly batch: PendingBatch; readonly published: Promise<void> } | undefined;
     const mark = async (batch: PendingBatch): Promise<void> => {
-      await this.#mark(em, batch);
+      // The read took every relayed row from the cursor up to the batch's last one.
+      await advanceRelayCursor(em, batch.lastPosition);
       count += batch.rows.length;
       settled({ count: batch.rows.length, firstPosition: batch.firstPosition, lastPosition: batch.lastPosition });
     };
@@ -228,7 +252,7 @@ export class OutboxRelay {
     const rows = await queryRows<PendingRow>(
       em,
       `select "position", "topic", "key", "event_id", "payload" from "outbox"
-       where "published_at" is null and "position" > ? and ${RELAYED_TOPIC_SQL}
+       where "position" > ? and ${RELAYED_TOPIC_SQL}
        order by "position" limit ?${lockClause}`,
       [after, ...RELAYED_TOPIC_PARAMS, this.#batchSize],
     );
@@ -236,21 +260,7 @@ export class OutboxRelay {
     return { rows, firstPosition: Number(rows[0]!.position), lastPosition: Number(rows[rows.length - 1]!.position) };
   }
 
-  /**
-   * Marks the batch's rows: every unpublished relayed row in its position range is one of them
-   * (positions commit in order, and the read took all of them from its start up to its limit).
-   */
-  async #mark(em: Em, batch: PendingBatch): Promise<void> {
-    await queryRows(
-      em,
-      `update "outbox" set "published_at" = ?
-       where "position" >= ? and "position" <= ? and "published_at" is null and ${RELAYED_TOPIC_SQL}`,
-      [timestamp(this.#dialect, new Date()), batch.firstPosition, batch.lastPosition, ...RELAYED_TOPIC_PARAMS],
-    );
-  }
-
   #settled(batch: SettledBatch): void {
-    this.#cursor = batch.lastPosition;
     this.events.emit('relay.published', { count: batch.count, firstPosition: String(batch.firstPosition), lastPosition: String(batch.lastPosition) });
   }
 

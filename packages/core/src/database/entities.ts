@@ -10,7 +10,7 @@ import { SharingAgreementEntity } from '../sharing/sharing-agreement.entity.js';
 import { ArgumentationAidEntity } from '../argumentation/argumentation-aid.entity.js';
 import { CallEventEntity } from '../cti/call-event.entity.js';
 import { InboxEntryEntity } from '../messaging/inbox.entity.js';
-import { ConsumerOffsetEntity, OutboxMessageEntity } from '../messaging/outbox.entity.js';
+import { ConsumerOffsetEntity, OutboxMessageEntity, RelayCursorEntity } from '../messaging/outbox.entity.js';
 import { DeadLetterEntity } from '../dead-letters/dead-letter.entity.js';
 import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity.js';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
@@ -35,6 +35,7 @@ export const entities = [
   InboxEntryEntity,
   OutboxMessageEntity,
   ConsumerOffsetEntity,
+  RelayCursorEntity,
   DeadLetterEntity,
   WebhookEndpointEntity,
   WebhookDeliveryEntity,

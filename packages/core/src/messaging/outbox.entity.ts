@@ -2,7 +2,8 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
 /**
  * Transactional outbox. In embedded mode it is also the log: `position` is the offset that
- * consumer groups commit in `consumer_offset`.
+ * consumer groups commit in `consumer_offset`. In Kafka mode the relay's progress is one
+ * position in `relay_cursor`.
  */
 export const OutboxMessageEntity = defineEntity({
   name: 'OutboxMessage',
@@ -14,13 +15,8 @@ export const OutboxMessageEntity = defineEntity({
     eventId: p.uuid(),
     payload: p.text(),
     createdAt: p.datetime(),
-    /** Set when the relay has published it to Kafka; null in embedded mode, where the table is the log. */
-    publishedAt: p.datetime().nullable(),
   },
-  indexes: [
-    { name: 'outbox_topic_position_idx', properties: ['topic', 'position'] },
-    { name: 'outbox_unpublished_idx', properties: ['publishedAt', 'position'] },
-  ],
+  indexes: [{ name: 'outbox_topic_position_idx', properties: ['topic', 'position'] }],
 });
 export type OutboxMessageRow = InferEntity<typeof OutboxMessageEntity>;
 
@@ -36,3 +32,19 @@ export const ConsumerOffsetEntity = defineEntity({
   },
 });
 export type ConsumerOffsetRow = InferEntity<typeof ConsumerOffsetEntity>;
+
+/**
+ * How far a relay has published: every relayed row up to `position` is on the brokers. Positions
+ * commit in order and the relay publishes in position order, so one position per relay says what
+ * a flag per row would, for one row written per acknowledged batch instead of every row again.
+ */
+export const RelayCursorEntity = defineEntity({
+  name: 'RelayCursor',
+  tableName: 'relay_cursor',
+  properties: {
+    relay: p.string().length(63).primary(),
+    position: p.bigint('number'),
+    updatedAt: p.datetime(),
+  },
+});
+export type RelayCursorRow = InferEntity<typeof RelayCursorEntity>;

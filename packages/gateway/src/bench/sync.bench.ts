@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { v7 as uuidv7 } from 'uuid';
-import { DeterministicIdentityResolver, grantSharing, migrate, OutboxMessageEntity, openOrm, upsertParty, type Em, type Orm } from '@tandem/core';
-import { createBus, KafkaBus, startSyncEngine, type InstrumentedBus, type OutgoingMessage, type TopicAdmin } from '@tandem/connectors';
+import { DeterministicIdentityResolver, grantSharing, migrate, openOrm, upsertParty, type Em, type Orm } from '@tandem/core';
+import { createBus, KafkaBus, relayedUpTo, startSyncEngine, type InstrumentedBus, type OutgoingMessage, type TopicAdmin } from '@tandem/connectors';
 import { sourceKey, topics, type PartyInput } from '@tandem/schema';
 
 export interface SyncBenchOptions {
@@ -68,14 +68,11 @@ function customerEvents(index: number, occurredAt: string): OutgoingMessage[] {
   ];
 }
 
-/**
- * Kafka mode: whether an outbound row is still unpublished (in embedded mode the outbox is the log
- * and `published_at` stays null). The relay marks in position order, so the first such row sits near the start of the
- * unpublished index and the check stays cheap; a count would scan the whole backlog.
- */
+/** Kafka mode (where the outbox holds only rows to relay): whether the relay has yet to publish one. */
 async function unpublishedOutbound(orm: Orm): Promise<boolean> {
-  const row = await (orm.em.fork() as Em).findOne(OutboxMessageEntity, { publishedAt: null, topic: { $like: 'tandem.out.%' } }, { fields: ['position'] });
-  return row !== null;
+  const em = orm.em.fork() as Em;
+  const [newest] = await em.getConnection().execute<{ position: number | null }[]>('select max("position") as "position" from "outbox"');
+  return (newest?.position ?? 0) > (await relayedUpTo(em));
 }
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;

@@ -9,6 +9,7 @@ import { Migration20261123060000_controller_keys } from './Migration202611230600
 import { Migration20261123064000_source_name_keys } from './Migration20261123064000_source_name_keys.js';
 import { Migration20261123110000_reference_version } from './Migration20261123110000_reference_version.js';
 import { Migration20261123160000_redundant_customer_indexes } from './Migration20261123160000_redundant_customer_indexes.js';
+import { Migration20261123161000_relay_cursor } from './Migration20261123161000_relay_cursor.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261122221641', class: Migration20261122221641 },
@@ -21,4 +22,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123064000_source_name_keys', class: Migration20261123064000_source_name_keys },
   { name: 'Migration20261123110000_reference_version', class: Migration20261123110000_reference_version },
   { name: 'Migration20261123160000_redundant_customer_indexes', class: Migration20261123160000_redundant_customer_indexes },
+  { name: 'Migration20261123161000_relay_cursor', class: Migration20261123161000_relay_cursor },
 ];
