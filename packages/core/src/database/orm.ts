@@ -2,12 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
-import { LibSqlDriver } from '@mikro-orm/libsql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities.js';
 import { parseDatabaseUrl, type DatabaseTarget, type Dialect } from './database-url.js';
 import { migrationsFor } from './migrations/index.js';
+import { SqliteFileDriver, tuneSqliteConnection } from './sqlite-driver.js';
 
 export type Orm = MikroORM;
 export type Em = SqlEntityManager;
@@ -47,7 +47,21 @@ export function ormConfig(target: DatabaseTarget, options: Omit<OrmOptions, 'dat
     schemaGenerator: { skipTables: [...unmappedTables] },
   } satisfies Options;
   if (target.dialect === 'sqlite') {
-    return { ...common, driver: LibSqlDriver };
+    return {
+      ...common,
+      driver: SqliteFileDriver,
+      // Every connection the pool opens is tuned before anyone uses it (the settings are per connection).
+      pool: {
+        afterCreate: (connection: Parameters<typeof tuneSqliteConnection>[0], done: (error: Error | null, connection: unknown) => void) => {
+          try {
+            tuneSqliteConnection(connection);
+            done(null, connection);
+          } catch (error) {
+            done(error as Error, connection);
+          }
+        },
+      },
+    };
   }
   return {
     ...common,
@@ -63,29 +77,7 @@ export async function openOrm(options: OrmOptions): Promise<Orm> {
   if (target.dialect === 'sqlite' && target.dbName !== ':memory:') {
     mkdirSync(dirname(target.dbName), { recursive: true });
   }
-  const orm = await MikroORM.init(ormConfig(target, options));
-  if (target.dialect === 'sqlite') await tuneSqlite(orm);
-  return orm;
-}
-
-/**
- * WAL lets readers (GraphQL) run while the ingest writes; NORMAL sync is durable in WAL mode
- * except on power loss. The gateway is read-heavy: a 64 MiB page cache, reads through a memory
- * map of up to 1 GiB (no copy per page read), temporary sort trees in memory. The pool holds the
- * one connection for the process's life, so these per-connection settings stay in force.
- */
-async function tuneSqlite(orm: Orm): Promise<void> {
-  const connection = orm.em.getConnection();
-  await connection.execute('pragma journal_mode = wal');
-  await connection.execute('pragma synchronous = normal');
-  // Checkpoint every ~40 MB of WAL instead of ~4 MB: the ingest writes several MB per batch, so the default
-  // copied (and fsynced) pages back at nearly every commit. Durability is the same: a commit is in the WAL either way.
-  await connection.execute('pragma wal_autocheckpoint = 10000');
-  await connection.execute('pragma foreign_keys = on');
-  await connection.execute('pragma busy_timeout = 5000');
-  await connection.execute('pragma cache_size = -65536');
-  await connection.execute('pragma mmap_size = 1073741824');
-  await connection.execute('pragma temp_store = memory');
+  return MikroORM.init(ormConfig(target, options));
 }
 
 export function dialectOf(orm: Orm): Dialect {
