@@ -6,6 +6,12 @@ interface LibSqlDatabase {
   exec(sql: string): unknown;
 }
 
+/** What the dialect changes of a knex transaction: how it begins. */
+interface KnexTransaction {
+  begin(connection: unknown): Promise<unknown>;
+  query(connection: unknown, sql: string): Promise<unknown>;
+}
+
 /**
  * Settings of every connection to the hub's SQLite file (they are per connection, not stored in
  * the file, except WAL mode). WAL lets readers (GraphQL) run while the ingest writes; NORMAL sync
@@ -31,15 +37,28 @@ export function tuneSqliteConnection(connection: LibSqlDatabase): void {
   for (const setting of connectionSettings) connection.exec(setting);
 }
 
-/**
- * MikroORM's libsql dialect retires a connection 10 s after opening it (for remote libsql
- * servers), and the pool's next connection came with SQLite's defaults: synchronous FULL (an
- * fsync per commit), a 2 MB page cache, no memory map, no busy timeout. A local file keeps its
- * one connection — its settings and its prepared statements — while it is open.
- */
 class LocalFileDialect extends LibSqlKnexDialect {
+  /**
+   * MikroORM's libsql dialect retires a connection 10 s after opening it (for remote libsql
+   * servers), and the pool's next connection came with SQLite's defaults: synchronous FULL (an
+   * fsync per commit), a 2 MB page cache, no memory map, no busy timeout. A local file keeps its
+   * one connection — its settings and its prepared statements — while it is open.
+   */
   override validateConnection(connection: LibSqlDatabase): boolean {
     return connection.open;
+  }
+
+  /**
+   * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`). A deferred transaction
+   * that read first fails at its first write (SQLITE_BUSY, no busy wait) when another process
+   * wrote meanwhile; an immediate one waits its turn (busy timeout) and then sees that write.
+   * Within one process it changes nothing: the process's one connection runs one transaction at
+   * a time. The transaction begins after at least a microtask, so it is set before it is used.
+   */
+  transaction(...args: unknown[]): KnexTransaction {
+    const transaction = (super.transaction as (...args: unknown[]) => KnexTransaction)(...args);
+    transaction.begin = (connection) => transaction.query(connection, 'BEGIN IMMEDIATE;');
+    return transaction;
   }
 }
 
