@@ -1,7 +1,7 @@
 import type { Channel, ContactLabel, CountryCode, CustomerKind, DataClass, Direction, PartyId, VehicleRelation } from '@tandem/schema';
 import { nameKey, normaliseEmail, normalisePhone, normaliseVin } from '@tandem/schema';
 import { BulkSql, quote } from '../database/bulk-sql.js';
-import type { Em } from '../database/orm.js';
+import { flushPending, type Em } from '../database/orm.js';
 import { RowReader } from '../database/read-rows.js';
 import type { AccessScope, Contribution, Grant } from '../sharing/access-scope.js';
 import { CustomerEntity, type CustomerRow } from './customer.entity.js';
@@ -108,7 +108,7 @@ export async function loadCustomerViewData(em: Em, ids: readonly string[]): Prom
   const result = new Map<string, CustomerViewData>();
   const unique = [...new Set(ids)];
   if (unique.length === 0) return result;
-  await em.flush();
+  await flushPending(em);
   const sql = new BulkSql(em);
   const read = async <Row>(entity: { readonly meta: { readonly className: string } }, where: string, order: string, keys: readonly string[] = unique) => {
     const spec = sql.table<Row>(entity);

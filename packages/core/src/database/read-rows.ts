@@ -1,5 +1,5 @@
 import { BulkSql, quote, type TableSpec } from './bulk-sql.js';
-import type { Em } from './orm.js';
+import { flushPending, type Em } from './orm.js';
 
 type EntityRef = { readonly meta: { readonly className: string } };
 
@@ -8,7 +8,7 @@ type EntityRef = { readonly meta: { readonly className: string } };
  * the unit of work (nothing hydrated into the identity map, prepared statements kept on SQLite),
  * decoded to the entity's properties. The customer-360 runs a dozen such reads per request, where
  * MikroORM's query building and hydration cost more than the lookups themselves. Pending changes
- * are flushed first, as a query would.
+ * are flushed first, as a query would (`flushPending`).
  */
 export class RowReader {
   readonly #em: Em;
@@ -25,7 +25,7 @@ export class RowReader {
 
   /** `select * from <table> where <where> <order>` with `params` for the `?` in `where`. */
   async select<Row>(entity: EntityRef, where: string, params: readonly unknown[], order = ''): Promise<Row[]> {
-    await this.#em.flush();
+    await flushPending(this.#em);
     const spec = this.spec<Row>(entity);
     const rows = await this.#sql.query<Record<string, unknown>>(`select * from ${quote(spec.table)} where ${where} ${order}`, params);
     return rows.map((row) => this.#sql.decode(spec, row));
@@ -34,7 +34,7 @@ export class RowReader {
   /** `select * … where <column> in (values)` in chunks; `where` prefixes further conditions (with `before` as their parameters). */
   async selectIn<Row>(entity: EntityRef, column: string, values: readonly unknown[], order = '', where = '', before: readonly unknown[] = []): Promise<Row[]> {
     if (values.length === 0) return [];
-    await this.#em.flush();
+    await flushPending(this.#em);
     const spec = this.spec<Row>(entity);
     const rows = await this.#sql.selectIn<Record<string, unknown>>(
       values,
@@ -46,7 +46,7 @@ export class RowReader {
 
   /** Rows of a statement of its own (no decoding). */
   async query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    await this.#em.flush();
+    await flushPending(this.#em);
     return this.#sql.query<T>(sql, params);
   }
 
