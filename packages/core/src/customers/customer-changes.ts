@@ -10,8 +10,9 @@ import type { Orm } from '../database/orm.js';
  * durable feeds are the outbound topics and webhooks.
  *
  * PostgreSQL: a NOTIFY on one channel, heard by every process on the database (the ingest may
- * run in `tandem worker` processes, the API in others). SQLite: one process holds the database,
- * so the news goes to the listeners of the same Orm in this process.
+ * run in `tandem worker` processes, the API in others). SQLite: the news goes to the listeners of
+ * the same Orm in this process, and to its relays (`relayCustomerChanges`: the other processes of
+ * a `tandem serve` with several HTTP processes).
  */
 export const customerChangesChannel = 'tandem_customer_changes';
 
@@ -22,19 +23,39 @@ export type CustomerChangeListener = (customerIds: readonly string[]) => void;
 
 /** In-process listeners per database handle (SQLite). */
 const localListeners = new WeakMap<Orm, Set<CustomerChangeListener>>();
+/** Where news announced in this process also goes, per database handle (SQLite). */
+const relays = new WeakMap<Orm, Set<CustomerChangeListener>>();
 
 /** Tells every listening reader that `customerIds` changed. Call after the transaction that changed them committed. */
 export async function announceCustomerChanges(orm: Orm, customerIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(customerIds)];
   if (ids.length === 0) return;
   if (dialectOf(orm) === 'sqlite') {
-    for (const listener of localListeners.get(orm) ?? []) listener(ids);
+    hearCustomerChanges(orm, ids);
+    for (const relay of relays.get(orm) ?? []) relay(ids);
     return;
   }
   const connection = orm.em.getConnection();
   for (let start = 0; start < ids.length; start += IDS_PER_NOTIFICATION) {
     await connection.execute('select pg_notify(?, ?)', [customerChangesChannel, ids.slice(start, start + IDS_PER_NOTIFICATION).join(',')]);
   }
+}
+
+/**
+ * SQLite: hands the news announced in this process to `relay` as well (to the other processes of
+ * the hub on the same file), until the result is called. News they send back goes to
+ * `hearCustomerChanges`. PostgreSQL needs no relay: its NOTIFY reaches every process.
+ */
+export function relayCustomerChanges(orm: Orm, relay: CustomerChangeListener): () => void {
+  const set = relays.get(orm) ?? new Set();
+  set.add(relay);
+  relays.set(orm, set);
+  return () => set.delete(relay);
+}
+
+/** SQLite: news another process announced, for this process's listeners (not relayed again). */
+export function hearCustomerChanges(orm: Orm, customerIds: readonly string[]): void {
+  for (const listener of localListeners.get(orm) ?? []) listener(customerIds);
 }
 
 /** Why a feed stopped: closed by its owner (shutdown) or lost its database connection. */

@@ -33,7 +33,7 @@ export async function exportBench(options: ExportBenchOptions): Promise<Record<s
   };
   const database = await benchWorld(options.customers, options.json, log);
   // A JavaScript heap far smaller than what is exported: an export that held its output would run out of it.
-  const server = await startServer(database, [`--max-old-space-size=${heapLimitMb}`]);
+  const server = await startServer(database, { nodeFlags: [`--max-old-space-size=${heapLimitMb}`] });
   try {
     const base = `http://127.0.0.1:${server.port}`;
     const memory = async () => (await (await fetch(`${base}/bench/memory`)).json()) as ServerMemory;

@@ -5,7 +5,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
+import type { Express } from 'express';
 import {
   AccessAuditor,
   CustomerChangeFeed,
@@ -23,10 +25,13 @@ import {
 } from '@tandem/core';
 import { TandemError } from '@tandem/schema';
 import { loadConfig } from '../config/config.js';
-import { createLogger } from '../logging/logger.js';
-import { createApp } from '../http/app.js';
+import { createLogger, type Logger } from '../logging/logger.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
+import type { TokenService } from '../auth/token.service.js';
+import { createConfiguredBus } from '../runtime/bus.js';
+import { ProcessGroup, childRole } from '../runtime/process-group.js';
+import { runChild, serveApi, type ApiOptions } from '../runtime/serve.js';
 import { createTokenService } from '../runtime/signing-keys.js';
 import { createProgress } from '../cli/progress.js';
 import { defaultDemoNow, defaultDemoSeed, demoCustomer } from '../seed/customer-generator.js';
@@ -41,8 +46,10 @@ export interface GraphqlBenchOptions {
   readonly seconds: number;
   /** Machine-readable run: no progress lines on stderr. */
   readonly json: boolean;
-  /** Write a V8 CPU profile of the server process into this folder. */
+  /** Write a V8 CPU profile of each server process into this folder. */
   readonly cpuProfileDir?: string | undefined;
+  /** HTTP processes serving the API (`TANDEM_HTTP_PROCESSES`; default: one per CPU). */
+  readonly processes: number;
 }
 
 /** Where built worlds are kept between runs (gitignored). */
@@ -96,9 +103,11 @@ export async function graphqlBench(options: GraphqlBenchOptions): Promise<Record
   const ids = await visibleCustomers(database, 10_000);
   if (ids.length === 0) throw new Error(`the world in ${database} has no customer visible to ${benchPrincipal.party}`);
 
-  const server = await startServer(database, options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfileDir)] : []);
+  const server = await startServer(database, {
+    processes: options.processes,
+    nodeFlags: options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfileDir)] : [],
+  });
   try {
-    const base = `http://127.0.0.1:${server.port}`;
     const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
     const pick = () => ids[Math.floor(Math.random() * ids.length)]!;
     const graphqlRequest: BenchRequest = {
@@ -108,15 +117,16 @@ export async function graphqlBench(options: GraphqlBenchOptions): Promise<Record
     const ceilingRequest: BenchRequest = { method: 'GET', next: () => ({ path: `/bench/customer-360/${pick()}?first=${firstPage}` }) };
 
     log(`warming up (${Math.min(5, options.seconds)} s)…`);
-    await load(base, graphqlRequest, { ...options, seconds: Math.min(5, options.seconds) }, headers);
+    await load(server, graphqlRequest, { ...options, seconds: Math.min(5, options.seconds) }, headers);
     log(`GraphQL: ${options.connections} connections for ${options.seconds} s…`);
-    const graphql = await load(base, graphqlRequest, options, headers);
+    const graphql = await load(server, graphqlRequest, options, headers);
     log(`ceiling: bare express route, ${options.connections} connections for ${options.seconds} s…`);
-    await load(base, ceilingRequest, { ...options, seconds: Math.min(5, options.seconds) }, headers);
-    const ceiling = await load(base, ceilingRequest, options, headers);
+    await load(server, ceilingRequest, { ...options, seconds: Math.min(5, options.seconds) }, headers);
+    const ceiling = await load(server, ceilingRequest, options, headers);
     return {
       scenario: 'graphql',
       customers: options.customers,
+      processes: options.processes,
       connections: options.connections,
       seconds: options.seconds,
       rps: round(graphql.rps),
@@ -140,7 +150,7 @@ interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly errors: number;
-  /** The server process's CPU time (user + system) per answered request. */
+  /** The server processes' CPU time (user + system) per answered request. */
   readonly cpuMsPerRequest: number;
 }
 
@@ -151,12 +161,11 @@ interface BenchRequest {
 }
 
 /** One autocannon run; a non-2xx answer, a GraphQL `errors` entry or a missing customer is an error. */
-async function load(base: string, request: BenchRequest, options: Pick<GraphqlBenchOptions, 'connections' | 'seconds'>, headers: Record<string, string>): Promise<LoadResult> {
-  const cpu = async () => ((await (await fetch(`${base}/bench/cpu`, { headers })).json()) as { micros: number }).micros;
-  const cpuBefore = await cpu();
+async function load(server: RunningServer, request: BenchRequest, options: Pick<GraphqlBenchOptions, 'connections' | 'seconds'>, headers: Record<string, string>): Promise<LoadResult> {
+  const cpuBefore = server.cpuMicros();
   let bad = 0;
   const result = await autocannon({
-    url: base,
+    url: `http://127.0.0.1:${server.port}`,
     method: request.method,
     headers,
     connections: options.connections,
@@ -171,7 +180,7 @@ async function load(base: string, request: BenchRequest, options: Pick<GraphqlBe
       },
     ],
   });
-  const cpuMicros = (await cpu()) - cpuBefore;
+  const cpuMicros = server.cpuMicros() - cpuBefore;
   return {
     cpuMsPerRequest: cpuMicros / 1000 / Math.max(1, result.requests.total),
     rps: result.requests.total / (result.duration || options.seconds),
@@ -251,19 +260,24 @@ export interface RunningServer {
   readonly token: string;
   /** The export principal's token. */
   readonly exportToken: string;
+  /** CPU time (user + system) the server's processes have used so far, in microseconds. */
+  cpuMicros(): number;
   stop(): Promise<void>;
 }
 
 const benchMain = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 /**
- * Starts `bench graphql-server` in a child process and waits for the line naming its port and
- * tokens; `nodeFlags` go to its node (a CPU profile, a heap limit).
+ * Starts `bench graphql-server` in a child process with `processes` HTTP processes (as
+ * `TANDEM_HTTP_PROCESSES`) and waits for the line naming its port and tokens; `nodeFlags` go to
+ * its node (a CPU profile, a heap limit).
  */
-export async function startServer(database: string, nodeFlags: readonly string[] = []): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...nodeFlags, benchMain, 'graphql-server', '--database', database], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+export async function startServer(database: string, options: { readonly processes?: number; readonly nodeFlags?: readonly string[] } = {}): Promise<RunningServer> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...(options.nodeFlags ?? []), benchMain, 'graphql-server', '--database', database, '--processes', String(options.processes ?? 1)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout! });
   const ready = new Promise<{ port: number; token: string; exportToken: string }>((resolveReady, reject) => {
@@ -281,6 +295,7 @@ export async function startServer(database: string, nodeFlags: readonly string[]
     port,
     token,
     exportToken,
+    cpuMicros: () => processTreeCpuMicros(child.pid!),
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -288,38 +303,86 @@ export async function startServer(database: string, nodeFlags: readonly string[]
   };
 }
 
+/** Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) in `/proc/<pid>/stat`. */
+const MICROS_PER_TICK = 10_000;
+
+/** CPU time (user + system) of a process and all its descendants, from `/proc` (Linux). */
+function processTreeCpuMicros(pid: number): number {
+  let ticks = 0;
+  const visit = (id: number) => {
+    // Fields after the command name: state is field 3, utime and stime are fields 14 and 15.
+    const fields = readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+    for (const child of readFileSync(`/proc/${id}/task/${id}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(child));
+  };
+  visit(pid);
+  return ticks * MICROS_PER_TICK;
+}
+
 /**
- * The child: the production gateway (`createApp` with the access audit, rate limits and document
- * limits of production) on a random port, plus the ceiling route. Prints `{"port","token"}` when
- * listening; resolves when SIGTERM closed it cleanly (the audit flushed, a CPU profile written on exit).
+ * The child: the production gateway (`serveApi` with the access audit, rate limits and document
+ * limits of production) on a random port in `processes` HTTP processes (forked as `tandem serve`
+ * forks them), plus the ceiling route. Prints `{"port","token","exportToken"}` when listening;
+ * resolves when SIGTERM closed it cleanly (the audit flushed, a CPU profile written on exit).
  */
-export async function serveBenchGateway(database: string): Promise<void> {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    DATABASE_URL: `file:${database}`,
-    LOG_LEVEL: 'warn',
-    TANDEM_JWT_SECRET: randomBytes(32).toString('base64url'),
-  });
+export async function serveBenchGateway(database: string, processes: number): Promise<void> {
+  const role = childRole();
+  if (!role) {
+    // The children read the same configuration from the environment they inherit.
+    Object.assign(process.env, {
+      NODE_ENV: 'production',
+      DATABASE_URL: `file:${database}`,
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      TANDEM_JWT_SECRET: randomBytes(32).toString('base64url'),
+      TANDEM_HTTP_PROCESSES: String(processes),
+    });
+  }
+  const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const orm = await openOrm({ databaseUrl: config.DATABASE_URL });
-  const tokens = await createTokenService(config);
-  const auditor = new AccessAuditor(orm, { onError: (err, details) => logger.error({ err, ...details }, 'access audit write failed') });
-  const app = createApp({
-    orm,
-    tokens,
-    logger,
-    readiness: [{ name: 'database', check: () => orm.isConnected() }],
-    auditor,
-    customerChanges: new CustomerChangeFeed(orm),
-    production: true,
+  const api: Omit<ApiOptions, 'sibling'> = {
     // The bench principal is one caller sending thousands of requests a second: its budget is
     // raised through the same option as any deployment's, the other limits stay as in production.
     hardening: { rateLimits: { principal: [{ points: 10_000_000, durationSeconds: 60 }] } },
-  });
-  app.get('/bench/cpu', (_req, res) => {
-    const usage = process.cpuUsage();
-    res.json({ micros: usage.user + usage.system });
-  });
+    extend: (app, { orm, auditor, tokens }) => addBenchRoutes(app, logger, orm, auditor, tokens),
+  };
+  if (role) {
+    await runChild(role, config, logger, api);
+    // Served until the primary's SIGTERM ends the process (bench/main.ts exits once this resolves).
+    await once(process, 'exit');
+    return;
+  }
+  const orm = await openOrm({ databaseUrl: config.DATABASE_URL });
+  const tokens = await createTokenService(config);
+  let port: number;
+  let stop: () => Promise<void>;
+  if (processes > 1) {
+    const group = await ProcessGroup.start({ httpProcesses: processes, engine: false, orm, logger });
+    port = group.port!;
+    stop = () => group.stop();
+  } else {
+    const bus = createConfiguredBus(config, orm, logger);
+    const running = await serveApi(config, logger, orm, bus, { ...api, sibling: false });
+    port = (running.server.address() as AddressInfo).port;
+    stop = async () => {
+      const closed = once(running.server, 'close');
+      running.server.close();
+      running.server.closeAllConnections();
+      await closed;
+      for (const close of running.closers) await close();
+      await bus.close();
+    };
+  }
+  const token = await tokens.issue(benchPrincipal, { expiresIn: '2h' });
+  const exportToken = await tokens.issue(exportPrincipal, { expiresIn: '2h' });
+  process.stdout.write(`${JSON.stringify({ port, token, exportToken })}\n`);
+  await once(process, 'SIGTERM');
+  await stop();
+  await orm.close();
+}
+
+/** The ceiling route and the server's memory, beside the API. */
+function addBenchRoutes(app: Express, logger: Logger, orm: Orm, auditor: AccessAuditor, tokens: TokenService): void {
   app.get('/bench/memory', (_req, res) => {
     // Linux: resident memory split into anonymous (heap, SQLite's page cache) and file-backed (the database's memory map).
     const status = readFileSync('/proc/self/status', 'utf8');
@@ -337,20 +400,6 @@ export async function serveBenchGateway(database: string): Promise<void> {
       res.status(500).json({ errors: [{ message: String(error) }] });
     }
   });
-  const server = app.listen(0, '127.0.0.1', async () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const token = await tokens.issue(benchPrincipal, { expiresIn: '2h' });
-    const exportToken = await tokens.issue(exportPrincipal, { expiresIn: '2h' });
-    process.stdout.write(`${JSON.stringify({ port, token, exportToken })}\n`);
-  });
-  await once(process, 'SIGTERM');
-  const closed = once(server, 'close');
-  server.close();
-  server.closeAllConnections();
-  await closed;
-  await auditor.close();
-  await orm.close();
 }
 
 /**

@@ -2,6 +2,7 @@
  * `pnpm bench <scenario> [--json] [options]`: prints one JSON line of measurements (and progress
  * on stderr unless --json). Benchmarks measure; tests never assert timings.
  */
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 const program = new Command('bench').description('Tandem benchmarks: each prints one JSON line');
@@ -64,11 +65,21 @@ program
   .option('--customers <n>', 'customers in the seeded world (built once, kept in .bench/)', positiveInt, 1_000_000)
   .option('--connections <n>', 'concurrent HTTP connections', positiveInt, 50)
   .option('--seconds <n>', 'length of each measured run', positiveInt, 30)
-  .option('--cpu-prof <dir>', 'write a V8 CPU profile of the server process into this folder')
+  .option('--processes <n>', 'HTTP processes serving the API (TANDEM_HTTP_PROCESSES)', positiveInt, availableParallelism())
+  .option('--cpu-prof <dir>', 'write a V8 CPU profile of each server process into this folder')
   .option('--json', 'only the JSON line')
-  .action(async (options: { customers: number; connections: number; seconds: number; cpuProf?: string; json?: boolean }) => {
+  .action(async (options: { customers: number; connections: number; seconds: number; processes: number; cpuProf?: string; json?: boolean }) => {
     const { graphqlBench } = await import('./graphql.bench.js');
-    print(await graphqlBench({ customers: options.customers, connections: options.connections, seconds: options.seconds, json: Boolean(options.json), cpuProfileDir: options.cpuProf }));
+    print(
+      await graphqlBench({
+        customers: options.customers,
+        connections: options.connections,
+        seconds: options.seconds,
+        processes: options.processes,
+        json: Boolean(options.json),
+        cpuProfileDir: options.cpuProf,
+      }),
+    );
   });
 
 program
@@ -95,9 +106,10 @@ program
 program
   .command('graphql-server', { hidden: true })
   .requiredOption('--database <path>', 'the built world (SQLite file)')
-  .action(async (options: { database: string }) => {
+  .requiredOption('--processes <n>', 'HTTP processes', positiveInt)
+  .action(async (options: { database: string; processes: number }) => {
     const { serveBenchGateway } = await import('./graphql.bench.js');
-    await serveBenchGateway(options.database);
+    await serveBenchGateway(options.database, options.processes);
   });
 
 await program.parseAsync();

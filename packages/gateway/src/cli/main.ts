@@ -1,12 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { AccessAuditor, CustomerChangeFeed, DeterministicIdentityResolver, migrate, openOrm, type Orm } from '@tandem/core';
-import { LogRetention, startSyncEngine, WebhookDeliveryWorker } from '@tandem/connectors';
+import { migrate, openOrm, type Orm } from '@tandem/core';
 import type { Logger } from 'pino';
 import { TandemError } from '@tandem/schema';
 import { loadConfig, redactConfig, type Config } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
-import { createApp, createHealthApp } from '../http/app.js';
+import { createHealthApp } from '../http/app.js';
 import { onShutdown, openHubDatabase } from '../runtime/hub.js';
 import { createTokenService } from '../runtime/signing-keys.js';
 import { principal as principalContract, roles } from '../auth/principal.js';
@@ -14,7 +13,9 @@ import { printSortedSchema, printSubgraphSdl } from '../graphql/schema.js';
 import { seedDemoWorld } from '../seed/seed.service.js';
 import { defaultDemoSeed } from '../seed/customer-generator.js';
 import { createProgress } from './progress.js';
-import { busLogger, createConfiguredBus } from '../runtime/bus.js';
+import { createConfiguredBus } from '../runtime/bus.js';
+import { ProcessGroup, childRole } from '../runtime/process-group.js';
+import { readinessChecks, runChild, serveApi, startEngine } from '../runtime/serve.js';
 import { registerImportCommand, type CommandHub } from './import.command.js';
 import { registerOperationsCommands } from './operations.command.js';
 import { registerApiKeyCommand } from './api-key.command.js';
@@ -33,42 +34,33 @@ function config(): Config {
 
 program
   .command('serve')
-  .description('serve the GraphQL gateway, /healthz and /readyz on PORT, and run the sync engine in-process')
+  .description('serve the GraphQL gateway, /healthz and /readyz on PORT, and run the sync engine (in a process of its own beside several HTTP processes: TANDEM_HTTP_PROCESSES)')
   .option('--seed-demo', 'seed the demo world first when the database has no parties yet')
   .option('--no-worker', 'do not run the sync engine here (scale-out: separate `tandem worker` processes run it)')
   .action(async (options: { seedDemo?: boolean; worker: boolean }) => {
     const cfg = config();
+    const role = childRole();
     const logger = createLogger(cfg.LOG_LEVEL, { pretty: process.stdout.isTTY && cfg.NODE_ENV !== 'production' });
+    if (role) return runChild(role, cfg, logger.child({ process: role }));
     logger.info({ config: redactConfig(cfg) }, 'starting Tandem');
     const orm = await openHubDatabase(cfg, logger);
     if (options.seedDemo) await seedIfEmpty(orm, logger);
+    // Before any child starts: a development secret generated now is the one every process reads.
+    await createTokenService(cfg);
+    const url = `http://localhost:${cfg.PORT}`;
+    const graphql = `GraphQL${cfg.TANDEM_GRAPHQL_SUBGRAPH ? ' federation subgraph' : ''} at /graphql`;
+    if (cfg.TANDEM_HTTP_PROCESSES > 1) {
+      const group = await ProcessGroup.start({ httpProcesses: cfg.TANDEM_HTTP_PROCESSES, engine: options.worker, orm, logger });
+      logger.info(`Tandem is listening on ${url} (${graphql}, ${cfg.TANDEM_HTTP_PROCESSES} HTTP processes${options.worker ? ' and the sync engine in its own' : ''}, ${cfg.KAFKA_BROKERS ? 'kafka' : 'embedded'} bus)`);
+      onShutdown(logger, undefined, [() => group.stop(), () => orm.close()]);
+      return;
+    }
     const bus = createConfiguredBus(cfg, orm, logger);
     const engine = options.worker ? await startEngine(orm, bus, logger, cfg) : undefined;
-    const tokens = await createTokenService(cfg);
-    const development = cfg.NODE_ENV !== 'production';
-    const demoToken = development
-      ? await tokens.issue({ subject: 'demo-dealer-staff', party: 'dealer-berlin', role: 'dealer_staff' }, { expiresIn: '30d' })
-      : undefined;
-    const auditor = new AccessAuditor(orm, { onError: (err, details) => logger.error({ err, ...details }, 'access audit write failed') });
-    const customerChanges = new CustomerChangeFeed(orm);
-    const app = createApp({
-      orm,
-      tokens,
-      logger,
-      readiness: readinessChecks(orm, bus),
-      bus,
-      auditor,
-      graphiql: development ? { headers: { Authorization: `Bearer ${demoToken}` } } : false,
-      production: !development,
-      hardening: { trustedDocumentsOnly: cfg.TANDEM_TRUSTED_DOCUMENTS_ONLY, ...(cfg.TANDEM_CORS_ORIGINS ? { corsOrigins: cfg.TANDEM_CORS_ORIGINS } : {}) },
-      subgraph: cfg.TANDEM_GRAPHQL_SUBGRAPH,
-      customerChanges,
-    });
-    const server = app.listen(cfg.PORT, () => {
-      logger.info(`Tandem is listening on http://localhost:${cfg.PORT} (GraphQL${cfg.TANDEM_GRAPHQL_SUBGRAPH ? ' federation subgraph' : ''} at /graphql, ${bus.kind} bus)`);
-      if (demoToken) logger.info('GraphiQL is preset with a token for dealer-berlin staff (development only)');
-    });
-    onShutdown(logger, server, [async () => engine?.stop(), () => auditor.close(), () => bus.close(), () => orm.close()], () => customerChanges.close());
+    const api = await serveApi(cfg, logger, orm, bus, { sibling: false });
+    logger.info(`Tandem is listening on ${url} (${graphql}, ${bus.kind} bus)`);
+    if (cfg.NODE_ENV !== 'production') logger.info('GraphiQL is preset with a token for dealer-berlin staff (development only)');
+    onShutdown(logger, api.server, [async () => engine?.stop(), ...api.closers, () => bus.close(), () => orm.close()], api.endStreams);
   });
 
 program
@@ -85,31 +77,6 @@ program
     });
     onShutdown(logger, server, [() => engine.stop(), () => bus.close(), () => orm.close()]);
   });
-
-function readinessChecks(orm: Orm, bus: { isReady(): Promise<boolean> }) {
-  return [
-    { name: 'database', check: () => orm.isConnected() },
-    { name: 'bus', check: () => bus.isReady() },
-  ];
-}
-
-/** The sync engine, the outbound webhook deliveries and the log's retention, stopped together. */
-async function startEngine(orm: Orm, bus: ReturnType<typeof createConfiguredBus>, logger: Logger, cfg: Config) {
-  const engine = await startSyncEngine({ orm, bus, resolver: new DeterministicIdentityResolver(), logger: busLogger(logger) });
-  engine.events.on('message.dead-lettered', (event) => logger.warn(event, 'message dead-lettered'));
-  engine.events.on('customers.unannounced', ({ error }) => logger.warn({ err: error }, 'could not announce changed customers to subscriptions'));
-  const webhooks = new WebhookDeliveryWorker({ orm, bus, logger: busLogger(logger) });
-  await webhooks.start();
-  const retention = new LogRetention({ orm, retentionDays: cfg.TANDEM_LOG_RETENTION_DAYS, logger: busLogger(logger) });
-  retention.start();
-  return {
-    async stop() {
-      await retention.stop();
-      await webhooks.stop();
-      await engine.stop();
-    },
-  };
-}
 
 program
   .command('migrate')

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ValidationError, fieldIssuesFromZod } from '@tandem/schema';
 
@@ -51,6 +52,19 @@ export const configSchema = z
       .optional(),
     /** `/graphql` serves the Apollo Federation v2 subgraph schema (the public API plus `_entities`/`_service`). */
     TANDEM_GRAPHQL_SUBGRAPH: z.stringbool({ error: 'must be true or false' }).default(false),
+    /**
+     * Processes serving HTTP on PORT (`auto`: one per CPU). Above 1, `tandem serve` forks them
+     * and runs the sync engine in a process of its own beside them.
+     */
+    TANDEM_HTTP_PROCESSES: z
+      .string()
+      .default('1')
+      .transform((value, ctx) => {
+        const count = value.trim() === 'auto' ? availableParallelism() : Number(value);
+        if (Number.isInteger(count) && count >= 1 && count <= 64) return count;
+        ctx.addIssue({ code: 'custom', message: 'must be a whole number from 1 to 64, or auto' });
+        return z.NEVER;
+      }),
     /** Days the log keeps rows every consumer group has read (embedded) or the relay published (Kafka mode). */
     TANDEM_LOG_RETENTION_DAYS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(3650, 'must be at most 3650').default(7),
   })

@@ -16,7 +16,7 @@ import { webhookRoutes } from './webhooks.routes.js';
 import { ctiRoutes } from './cti.routes.js';
 import { exportRoutes } from './export.routes.js';
 import { createHardening, type HardeningOptions } from './hardening/hardening.js';
-import { rateLimitStoreOf } from './hardening/rate-limits.js';
+import { rateLimitStoreOf, type RateLimitStore } from './hardening/rate-limits.js';
 
 /** Something whose reachability decides readiness (the database, the bus). */
 export interface ReadinessCheck {
@@ -52,6 +52,8 @@ export interface AppDependencies {
    * that ends the open subscriptions (each after sending what it had), so the server can drain.
    */
   readonly customerChanges: CustomerChangeFeed;
+  /** Where rate limits are counted. Default: the database's own (`rateLimitStoreOf`). */
+  readonly rateLimitStore?: RateLimitStore;
 }
 
 /** Builds the HTTP app; never listens (main.ts and tests decide where). */
@@ -62,7 +64,7 @@ export function createApp(deps: AppDependencies): Express {
     app.use(webhookRoutes(partner), ctiRoutes(partner));
   }
 
-  const hardening = createHardening(rateLimitStoreOf(deps.orm), deps.hardening, deps.production ?? false);
+  const hardening = createHardening(deps.rateLimitStore ?? rateLimitStoreOf(deps.orm), deps.hardening, deps.production ?? false);
   const yoga = createYoga<{ req: express.Request; res: express.Response }, GraphQLContext>({
     schema: deps.subgraph ? subgraphSchema() : schema,
     plugins: [...hardening.plugins, useSubscriptionEvents(), useStreamsCloseTheirConnection(), ...(deps.auditor ? [useAccessAudit(deps.auditor)] : [])],

@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterCluster, RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Plugin } from 'graphql-yoga';
 import { RateLimitedError } from '@tandem/schema';
 import { dialectOf, rateLimitTable, type Em, type Orm } from '@tandem/core';
@@ -37,44 +37,63 @@ export const defaultRateLimits: RateLimits = {
 /**
  * Where the counters live. PostgreSQL: in the hub's database, so every gateway replica draws on
  * one budget per caller (a replica that cannot reach the table falls back to counting in memory
- * rather than failing requests). SQLite: one gateway process, so process memory is the whole budget.
+ * rather than failing requests). SQLite: process memory, the whole budget of a one-process
+ * gateway; `processes`: the primary process of a `tandem serve` with several HTTP processes
+ * counts for all of them (node:cluster messages; a process whose primary does not answer within
+ * a second counts in its own memory rather than failing requests).
  */
-export type RateLimitStore = { readonly kind: 'memory' } | { readonly kind: 'postgresql'; readonly knex: ReturnType<Em['getKnex']> };
+export type RateLimitStore =
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'processes' }
+  | { readonly kind: 'postgresql'; readonly knex: ReturnType<Em['getKnex']> };
+
+/** How long an HTTP process waits for its primary's count before counting alone. */
+const PRIMARY_COUNT_TIMEOUT_MS = 1000;
 
 /** The store that matches the hub's database. */
 export function rateLimitStoreOf(orm: Orm): RateLimitStore {
   return dialectOf(orm) === 'postgresql' ? { kind: 'postgresql', knex: (orm.em as Em).getKnex() } : { kind: 'memory' };
 }
 
-function windowLimiter(store: RateLimitStore, name: string, window: RateWindow): RateLimiterAbstract {
+interface WindowLimiter {
+  readonly limiter: RateLimiterAbstract;
+  /** Counts when `limiter` cannot (its store is out of reach). */
+  readonly fallback?: RateLimiterAbstract;
+}
+
+function windowLimiter(store: RateLimitStore, name: string, window: RateWindow): WindowLimiter {
   // The window is part of the key: replicas with the same limits share counters, a changed limit starts afresh.
   const options = { keyPrefix: `${name}:${window.points}/${window.durationSeconds}s`, points: window.points, duration: window.durationSeconds };
-  if (store.kind === 'memory') return new RateLimiterMemory(options);
-  return new RateLimiterPostgres({
+  if (store.kind === 'memory') return { limiter: new RateLimiterMemory(options) };
+  if (store.kind === 'processes') return { limiter: new RateLimiterCluster({ ...options, timeoutMs: PRIMARY_COUNT_TIMEOUT_MS }), fallback: new RateLimiterMemory(options) };
+  return { limiter: new RateLimiterPostgres({
     ...options,
     storeClient: store.knex,
     storeType: 'knex',
     tableName: rateLimitTable,
     tableCreated: true,
     insuranceLimiter: new RateLimiterMemory(options),
-  });
+  }) };
 }
 
 /** Counts events per key in every window of a list; an event is refused when any window is used up. */
 export class Throttle {
-  readonly #windows: readonly { readonly window: RateWindow; readonly limiter: RateLimiterAbstract }[];
+  readonly #windows: readonly (WindowLimiter & { readonly window: RateWindow })[];
   readonly #refusal: { readonly code: string; readonly what: string };
 
   constructor(store: RateLimitStore, name: string, windows: readonly RateWindow[], refusal: { readonly code: string; readonly what: string }) {
     this.#refusal = refusal;
-    this.#windows = windows.map((window) => ({ window, limiter: windowLimiter(store, name, window) }));
+    this.#windows = windows.map((window) => ({ window, ...windowLimiter(store, name, window) }));
   }
 
   /** Counts one event for `key`; throws RateLimitedError when a window is used up. */
   async take(key: string): Promise<void> {
-    for (const { window, limiter } of this.#windows) {
+    for (const { window, limiter, fallback } of this.#windows) {
       try {
-        await limiter.consume(key);
+        await limiter.consume(key).catch((failure: unknown) => {
+          if (failure instanceof RateLimiterRes || !fallback) throw failure;
+          return fallback.consume(key);
+        });
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
