@@ -10,7 +10,7 @@ import type { ImportRow } from './import-row.js';
 import { parseImportMapping, type ImportKind, type ImportMapping } from './import-mapping.js';
 import { RejectsFile, type RowIssue } from './rejects-file.js';
 import { RowValidator, type ImportingParty, type RowOutcome } from './row-validation.js';
-import { defaultValidationThreads, inlineValidation, pooledValidation, type RowValidation } from './validation-pool.js';
+import { CHUNKS_AHEAD_PER_THREAD, defaultValidationThreads, inlineValidation, pooledValidation, type RowValidation } from './validation-pool.js';
 import { UnreadableFileError } from './text-decoding.js';
 
 export type ImportFormat = 'csv' | 'jsonl';
@@ -81,8 +81,6 @@ const DEFAULT_BATCH_SIZE = 2_000;
 const THREADED_FROM_BYTES = 8 * 1024 * 1024;
 /** Rows per validation task. */
 const CHUNK_ROWS = 1_000;
-/** Chunks read ahead of publishing per validation thread: keeps the threads busy while this one publishes, and memory bounded. */
-const CHUNKS_AHEAD_PER_THREAD = 4;
 const encoder = new TextEncoder();
 
 /**
