@@ -19,7 +19,7 @@ import {
 import type { OutgoingMessage } from '../src/bus/bus.port.js';
 import type { Instrumentation } from '../src/bus/bus-instrumentation.js';
 import { EmbeddedLogBus } from '../src/embedded/embedded-log.bus.js';
-import { verifyWebhookSignature, webhookHeaders } from '../src/webhooks/webhook-signature.js';
+import { verifyWebhookSignature } from '../src/webhooks/webhook-signature.js';
 import { webhookConsumerGroup, WebhookDeliveryWorker, type WebhookDeliveryEvents, type WebhookDeliveryOptions } from '../src/webhooks/webhook-delivery.js';
 import { openTestOrm, testDialects } from '../../../tests/support/database.js';
 

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { ActivitySharedV1, CustomerProjectedV1, OutboundEventType, PartyId } from '@tandem/schema';
 import { topics, type taskAssignedV1 } from '@tandem/schema';
-import type { AccessScope, ActivityRow, ActivityView, CustomerView, TaskRow } from '@tandem/core';
+import type { AccessScope, ActivityView, CustomerView, TaskRow } from '@tandem/core';
 import type { OutgoingMessage } from '../bus/bus.port.js';
 
 export type TaskAssignedV1 = ReturnType<(typeof taskAssignedV1)['parse']>;

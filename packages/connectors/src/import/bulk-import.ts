@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { formatIssues, isPhoneRegion, partyId as partyIdContract, TandemError, topics, ValidationError } from '@tandem/schema';
+import { formatIssues, isPhoneRegion, partyId as partyIdContract, TandemError, ValidationError } from '@tandem/schema';
 import { domainErrorOfDriver, PartyEntity, recordDeadLetter, runConsumerTransaction, type DeadLetterInput, type Em, type Orm } from '@tandem/core';
 import type { Bus, OutgoingMessage } from '../bus/bus.port.js';
 import { CsvRecordReader } from './csv-records.js';

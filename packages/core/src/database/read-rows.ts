@@ -69,7 +69,7 @@ export class RowReader {
     const spec = this.spec<Record<string, unknown>>(entity);
     const columns = new Map(spec.columns.map((column) => [column.property as string, column]));
     const params: unknown[] = [];
-    const value = (property: string, item: unknown) => {
+    const value = (item: unknown) => {
       params.push(item instanceof Date ? this.datetime(item) : item);
       return '?';
     };
@@ -90,12 +90,12 @@ export class RowReader {
           for (const [operator, argument] of Object.entries(operand as Record<string, unknown>)) {
             if (operator === '$in') {
               const list = argument as unknown[];
-              parts.push(list.length === 0 ? '1 = 0' : `${ref} in (${list.map((item) => value(key, item)).join(', ')})`);
-            } else if (operator === '$ne') parts.push(argument === null ? `${ref} is not null` : `${ref} <> ${value(key, argument)}`);
-            else if (operator === '$lt') parts.push(`${ref} < ${value(key, argument)}`);
+              parts.push(list.length === 0 ? '1 = 0' : `${ref} in (${list.map((item) => value(item)).join(', ')})`);
+            } else if (operator === '$ne') parts.push(argument === null ? `${ref} is not null` : `${ref} <> ${value(argument)}`);
+            else if (operator === '$lt') parts.push(`${ref} < ${value(argument)}`);
             else throw new TypeError(`unsupported filter operator ${operator}`);
           }
-        } else parts.push(`${ref} = ${value(key, operand)}`);
+        } else parts.push(`${ref} = ${value(operand)}`);
       }
       return parts.length === 0 ? '1 = 1' : parts.join(' and ');
     };

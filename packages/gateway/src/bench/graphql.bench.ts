@@ -10,7 +10,6 @@ import autocannon from 'autocannon';
 import type { Express } from 'express';
 import {
   AccessAuditor,
-  CustomerChangeFeed,
   AccessTrail,
   loadConsentViews,
   loadCustomerViews,
