@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -126,6 +127,7 @@ describe('docker-compose.yml', () => {
     expect(config.KAFKA_BROKERS).toEqual(['kafka:9092']);
     expect(config.TANDEM_JWT_SECRET).toBe(testSecret);
     expect(config.LOG_LEVEL).toBe('info');
+    expect(config.TANDEM_HTTP_PROCESSES).toBe(availableParallelism());
   });
 
   it('takes the JWT secret from the deployer instead of hard-coding one', () => {
@@ -228,6 +230,17 @@ describe('loadConfig', () => {
     const error = thrownBy(() => loadConfig({ TANDEM_CORS_ORIGINS: 'https://crm.dealer.example/app' }));
     expect(error.message).toContain('TANDEM_CORS_ORIGINS: each origin must be scheme://host[:port] with no path or trailing slash');
     expect(thrownBy(() => loadConfig({ TANDEM_CORS_ORIGINS: 'crm.dealer.example' })).message).toContain('TANDEM_CORS_ORIGINS: each origin must be * or http(s)://host[:port]');
+  });
+
+  it('reads the HTTP processes as a count from 1 to 64 or auto (one per CPU), and names a bad one', () => {
+    expect(loadConfig({}).TANDEM_HTTP_PROCESSES).toBe(1);
+    expect(loadConfig({ TANDEM_HTTP_PROCESSES: '4' }).TANDEM_HTTP_PROCESSES).toBe(4);
+    expect(loadConfig({ TANDEM_HTTP_PROCESSES: 'auto' }).TANDEM_HTTP_PROCESSES).toBe(availableParallelism());
+    for (const bad of ['0', '65', '2.5', 'many']) {
+      const error = thrownBy(() => loadConfig({ TANDEM_HTTP_PROCESSES: bad }));
+      expect(variablesOf(error)).toEqual(['TANDEM_HTTP_PROCESSES']);
+      expect(error.message).toContain('TANDEM_HTTP_PROCESSES: must be a whole number from 1 to 64, or auto');
+    }
   });
 
   it('requires TANDEM_JWT_SECRET in production', () => {
