@@ -124,11 +124,13 @@ export class ProcessGroup {
       if (role === 'http') worker.once('listening', started);
       else worker.on('message', (message: unknown) => isGroupMessage(message) && message.kind === 'ready' && started());
     });
+    // Handled here as well: a child that fails while the others start (or are stopped meanwhile) must not go unhandled.
+    ready.catch(() => undefined);
     if (member) {
       member.worker = worker;
       member.ready = ready;
       // A replacement that fails to start exits, and its exit is handled like any other.
-      ready.then(
+      void ready.then(
         () => this.#options.logger.info({ role, childPid: worker.process.pid }, `the ${role} process runs again`),
         () => undefined,
       );
