@@ -49,17 +49,20 @@ program
     await createTokenService(cfg);
     const url = `http://localhost:${cfg.PORT}`;
     const graphql = `GraphQL${cfg.TANDEM_GRAPHQL_SUBGRAPH ? ' federation subgraph' : ''} at /graphql`;
+    const listening = (detail: string) => {
+      logger.info(`Tandem is listening on ${url} (${graphql}, ${detail})`);
+      if (cfg.NODE_ENV !== 'production') logger.info('GraphiQL is preset with a token for dealer-berlin staff (development only)');
+    };
     if (cfg.TANDEM_HTTP_PROCESSES > 1) {
       const group = await ProcessGroup.start({ httpProcesses: cfg.TANDEM_HTTP_PROCESSES, engine: options.worker, orm, logger });
-      logger.info(`Tandem is listening on ${url} (${graphql}, ${cfg.TANDEM_HTTP_PROCESSES} HTTP processes${options.worker ? ' and the sync engine in its own' : ''}, ${cfg.KAFKA_BROKERS ? 'kafka' : 'embedded'} bus)`);
+      listening(`${cfg.TANDEM_HTTP_PROCESSES} HTTP processes${options.worker ? ' and the sync engine in its own' : ''}, ${cfg.KAFKA_BROKERS ? 'kafka' : 'embedded'} bus`);
       onShutdown(logger, undefined, [() => group.stop(), () => orm.close()]);
       return;
     }
     const bus = createConfiguredBus(cfg, orm, logger);
     const engine = options.worker ? await startEngine(orm, bus, logger, cfg) : undefined;
     const api = await serveApi(cfg, logger, orm, bus, { sibling: false });
-    logger.info(`Tandem is listening on ${url} (${graphql}, ${bus.kind} bus)`);
-    if (cfg.NODE_ENV !== 'production') logger.info('GraphiQL is preset with a token for dealer-berlin staff (development only)');
+    listening(`${bus.kind} bus`);
     onShutdown(logger, api.server, [async () => engine?.stop(), ...api.closers, () => bus.close(), () => orm.close()], api.endStreams);
   });
 
